@@ -1,0 +1,34 @@
+# Two commands do all set-up (see README): `make demo` and `make test`.
+VENV   ?= .venv
+PYTHON ?= python3
+BIN     = $(VENV)/bin
+
+.PHONY: demo test lint bench browser clean
+
+demo: $(VENV)/.installed
+	$(BIN)/salesvelocity demo
+
+test: $(VENV)/.installed browser
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check salesvelocity tests benchmarks
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/import_1m.py
+	$(BIN)/python benchmarks/report.py
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+# Browser tests drive Debian's Chromium; install it when missing (needs root, as on CI).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium is missing: run 'sudo apt-get install chromium' (browser tests need /usr/bin/chromium)"; exit 1; fi; }
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache salesvelocity.duckdb salesvelocity-report.html

@@ -1,0 +1,48 @@
+"""Settings: command-line options > ``SALESVELOCITY_*`` environment variables > ``salesvelocity.toml`` > defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+from salesvelocity.errors import ConfigError
+
+CONFIG_FILE = "salesvelocity.toml"
+
+
+class Settings(BaseSettings):
+    """Everything configurable, with its default."""
+
+    model_config = SettingsConfigDict(env_prefix="SALESVELOCITY_", toml_file=CONFIG_FILE, extra="forbid")
+
+    db: str = Field("salesvelocity.duckdb", description="database URL or path to a DuckDB file")
+    currency: str = Field("EUR", description="currency shown when a deal has none")
+    pulse_min_respondents: int = Field(5, ge=3, description="k: pulse results need at least k respondents")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; ``overrides`` (command-line options) win where not None."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(
+            f"invalid settings: {problems}",
+            hint=f"check {Path(CONFIG_FILE).resolve()} and SALESVELOCITY_* environment variables",
+        ) from exc
+    except Exception as exc:  # a malformed TOML file
+        raise ConfigError(f"cannot read {CONFIG_FILE}: {exc}", hint="fix the TOML syntax") from exc

@@ -1,0 +1,41 @@
+"""Putting generated tables into a store (replacing what is there) or into canonical files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from salesvelocity.schema import LOAD_ORDER, TABLES
+from salesvelocity.store import Store
+
+
+def load_demo(store: Store, tables: dict[str, pa.Table]) -> None:
+    """Replace the store's contents with ``tables`` in one transaction (bulk Arrow insert)."""
+    with store.transaction():
+        for name in reversed(LOAD_ORDER):
+            store.sql(f'DELETE FROM "{name}"')
+        for name in LOAD_ORDER:
+            if name not in tables:
+                continue
+            view = f"_sv_demo_{name}"
+            store.raw.register(view, tables[name])
+            cols = ", ".join(f'"{c}"' for c in TABLES[name].column_names)
+            store.sql(f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM {view}')
+            store.raw.unregister(view)
+
+
+def write_files(tables: dict[str, pa.Table], folder: Path, fmt: str = "csv") -> list[Path]:
+    """Write one canonical file per table (``csv`` with ISO timestamps, or ``parquet``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in tables.items():
+        path = folder / f"{name}.{fmt}"
+        if fmt == "parquet":
+            pq.write_table(table, path)
+        else:
+            pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="needed"))
+        written.append(path)
+    return written

@@ -1,0 +1,106 @@
+"""What every metric shares: the window, the grouping, day arithmetic and group labels.
+
+Metrics take a ``Tables`` (anything with ``.table(name)`` returning an Ibis table, such as a ``Store``)
+and return an unexecuted Ibis expression.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Protocol
+
+import ibis
+import ibis.expr.types as ir
+
+from salesvelocity.errors import MetricError
+
+GROUPINGS = ("team", "person", "segment", "product", "source", "pipeline")
+ALL = "all"
+UNKNOWN = "(none)"
+SECONDS_PER_DAY = 86400.0
+
+
+class Tables(Protocol):
+    def table(self, name: str) -> ir.Table: ...
+
+
+@dataclass(frozen=True)
+class Window:
+    """The half-open interval ``[start, end)``; ``None`` leaves a side unbounded."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise MetricError(
+                f"the window ends ({self.end:%Y-%m-%d}) before or when it starts ({self.start:%Y-%m-%d})",
+                hint="--to must be later than --from",
+            )
+
+    @classmethod
+    def of(cls, start: date | datetime | None, end: date | datetime | None) -> Window:
+        return cls(_as_datetime(start), _as_datetime(end))
+
+    def contains(self, column: ir.TimestampValue) -> ir.BooleanValue:
+        condition = column.notnull()
+        if self.start is not None:
+            condition &= column >= self.start
+        if self.end is not None:
+            condition &= column < self.end
+        return condition
+
+
+def _as_datetime(value: date | datetime | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time.min)
+
+
+def check_grouping(by: str | None) -> None:
+    if by is not None and by not in GROUPINGS:
+        raise MetricError(f"cannot group by {by!r}", hint=f"choose one of: {', '.join(GROUPINGS)}, or none")
+
+
+def days_between(later: ir.TimestampValue, earlier: ir.TimestampValue) -> ir.FloatingValue:
+    """Fractional days from ``earlier`` to ``later``."""
+    return (later.epoch_seconds() - earlier.epoch_seconds()).cast("float64") / SECONDS_PER_DAY
+
+
+def deals_with_group(tables: Tables, by: str | None) -> ir.Table:
+    """Deals with a string column ``group``: the value of the grouping (team via the owner), or 'all'."""
+    check_grouping(by)
+    deals = tables.table("deals")
+    if by is None:
+        return deals.mutate(group=ibis.literal(ALL))
+    if by == "team":
+        people = tables.table("people").select(_pid="person_id", _team="team_id")
+        joined = deals.left_join(people, deals.owner_id == people._pid)
+        return joined.mutate(group=joined._team.fill_null(UNKNOWN)).drop("_pid", "_team")
+    column = "owner_id" if by == "person" else by
+    return deals.mutate(group=deals[column].cast("string").fill_null(UNKNOWN))
+
+
+def with_labels(tables: Tables, by: str | None, expr: ir.Table) -> ir.Table:
+    """Add ``label``: the team's or person's name where the grouping has one, else the group value."""
+    if by == "team":
+        names = tables.table("teams").select(_gid="team_id", _name="name")
+    elif by == "person":
+        names = tables.table("people").select(_gid="person_id", _name="name")
+    else:
+        return expr.mutate(label=expr.group)
+    joined = expr.left_join(names, expr.group == names._gid)
+    return joined.mutate(label=joined._name.fill_null(joined.group)).drop("_gid", "_name")
+
+
+def full_outer_on_group(left: ir.Table, right: ir.Table) -> ir.Table:
+    """Outer-join two per-group aggregates on ``group``, keeping one ``group`` column."""
+    right = right.rename(_g="group")
+    joined = left.outer_join(right, left.group == right._g)
+    return joined.mutate(group=joined.group.fill_null(joined._g)).drop("_g")
+
+
+def safe_div(numerator: ir.NumericValue, denominator: ir.NumericValue) -> ir.FloatingValue:
+    """numerator ÷ denominator, NULL (no data) instead of a division by zero."""
+    return ibis.ifelse(denominator == 0, ibis.null(), numerator.cast("float64") / denominator)

@@ -1,0 +1,33 @@
+"""Cycle length = days from created_at to closed_at of deals won in the window (design.md §4).
+
+Days are fractional days of the timestamp difference. The mean feeds the velocity formula; the median
+and P85 say what a typical and a slow deal take.
+
+Output columns: ``group`` (string), ``won`` (int64), ``cycle_mean_days``, ``cycle_median_days``,
+``cycle_p85_days`` (float64; NULL with no won deals).
+"""
+
+from __future__ import annotations
+
+import ibis.expr.types as ir
+
+from salesvelocity.metrics.common import Tables, Window, days_between
+from salesvelocity.metrics.win_rate import closed_deals
+
+
+def won_cycles(tables: Tables, window: Window, by: str | None) -> ir.Table:
+    """Won deals closed in ``window`` with ``cycle_days``."""
+    won = closed_deals(tables, window, by)
+    won = won.filter(won.status == "won")
+    return won.mutate(cycle_days=days_between(won.closed_at, won.created_at))
+
+
+def cycle_length(tables: Tables, window: Window = Window(), by: str | None = None) -> ir.Table:
+    """Mean, median and P85 cycle length per group, in days."""
+    won = won_cycles(tables, window, by)
+    return won.group_by("group").agg(
+        won=won.count().cast("int64"),
+        cycle_mean_days=won.cycle_days.mean(),
+        cycle_median_days=won.cycle_days.quantile(0.5),
+        cycle_p85_days=won.cycle_days.quantile(0.85),
+    )

@@ -1,0 +1,100 @@
+"""Turning result tables (pyarrow) into terminal tables, JSON and CSV.
+
+Numbers are formatted for reading in the terminal only; JSON and CSV carry full precision.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from datetime import date, datetime
+from decimal import Decimal
+
+import pyarrow as pa
+from rich.table import Table
+
+NO_DATA = "–"
+
+
+def rows(table: pa.Table) -> list[dict]:
+    return table.to_pylist()
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def clean(value: object) -> object:
+    """NaN → None, so JSON stays valid and "no data" reads as null."""
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    return value
+
+
+def to_json(payload: object) -> str:
+    def walk(x: object) -> object:
+        if isinstance(x, dict):
+            return {k: walk(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [walk(v) for v in x]
+        if isinstance(x, pa.Table):
+            return walk(x.to_pylist())
+        return clean(x)
+
+    return json.dumps(walk(payload), default=_json_default, indent=2, ensure_ascii=False)
+
+
+def to_csv(table: pa.Table, section: str | None = None) -> str:
+    """CSV of one result table; ``section`` adds a first column naming it (for multi-part reports)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    names = table.column_names
+    writer.writerow((["section"] if section else []) + names)
+    for row in table.to_pylist():
+        values = [clean(row[n]) for n in names]
+        writer.writerow(([section] if section else []) + ["" if v is None else _plain(v) for v in values])
+    return buffer.getvalue()
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def fmt_number(value: object, kind: str = "number") -> str:
+    value = clean(value)
+    if value is None:
+        return NO_DATA
+    if kind == "percent":
+        return f"{float(value) * 100:.1f} %"
+    if kind == "money":
+        return f"{float(value):,.0f}"
+    if kind == "days":
+        return f"{float(value):.1f} d"
+    if kind == "int":
+        return f"{int(value):,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def rich_table(title: str, table: pa.Table, columns: list[tuple[str, str, str]], caption: str | None = None) -> Table:
+    """A Rich table from ``columns``: (result column, header, kind) with kind as in ``fmt_number``."""
+    view = Table(title=title, caption=caption, title_justify="left", caption_justify="left", expand=False)
+    for _name, header, kind in columns:
+        view.add_column(header, justify="left" if kind == "text" else "right", overflow="fold")
+    for row in table.to_pylist():
+        view.add_row(*(fmt_number(row[name], kind) if kind != "text" else str(row[name] if row[name] is not None else NO_DATA)
+                       for name, _h, kind in columns))
+    return view

@@ -1,0 +1,1 @@
+"""Results out: terminal tables, JSON/CSV and the self-contained HTML report."""

@@ -1,0 +1,168 @@
+"""The store: one small layer over an Ibis backend holding the canonical tables.
+
+``connect()`` opens (and, unless ``create=False``, initialises or migrates) a database given as a URL or
+a path. Metrics receive Ibis tables from ``Store.table``; nothing here computes a metric.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import ibis
+from ibis.backends.duckdb import Backend as DuckDBBackend
+
+from salesvelocity.errors import StoreError
+from salesvelocity.schema import SCHEMA_VERSION, TABLES
+
+META_TABLE = "_salesvelocity_meta"
+
+
+def parse_url(url: str | Path) -> tuple[str, str]:
+    """Split a database URL into (backend, location). A bare path means a DuckDB file."""
+    text = str(url)
+    if text in (":memory:", "duckdb://", "duckdb://:memory:", "duckdb:///:memory:"):
+        return "duckdb", ":memory:"
+    if "://" not in text:
+        return "duckdb", text
+    parsed = urlparse(text)
+    if parsed.scheme == "duckdb":
+        # duckdb:///relative.duckdb and duckdb:////abs/path.duckdb, as SQLAlchemy spells them.
+        location = text[len("duckdb:///") :] if text.startswith("duckdb:///") else parsed.path
+        return "duckdb", location or ":memory:"
+    if parsed.scheme in ("postgres", "postgresql", "pyspark"):
+        raise StoreError(
+            f"database URL {text!r}: the {parsed.scheme} backend is not available in this release",
+            hint="use a DuckDB file (the default), e.g. --db salesvelocity.duckdb",
+        )
+    raise StoreError(
+        f"database URL {text!r}: unknown scheme {parsed.scheme!r}",
+        hint="use a path to a DuckDB file or duckdb:///path/to/file.duckdb",
+    )
+
+
+class Store:
+    """An open salesvelocity database. Use ``connect()`` rather than constructing one directly."""
+
+    def __init__(self, backend: DuckDBBackend, location: str) -> None:
+        self.backend = backend
+        self.location = location
+        self._tables: dict[str, ibis.Table] = {}
+
+    # -- raw access -------------------------------------------------------------------------
+    @property
+    def raw(self):
+        """The DuckDB connection underneath, for bulk loading (import) only."""
+        return self.backend.con
+
+    def sql(self, query: str, params: list | None = None):
+        return self.raw.execute(query, params or [])
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All-or-nothing: everything inside commits together or not at all."""
+        self.raw.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.raw.execute("ROLLBACK")
+            raise
+        self.raw.execute("COMMIT")
+        self._tables.clear()
+
+    # -- schema -----------------------------------------------------------------------------
+    def schema_version(self) -> int | None:
+        exists = self.sql(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [META_TABLE]
+        ).fetchone()[0]
+        if not exists:
+            return None
+        row = self.sql(f"SELECT value FROM {META_TABLE} WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else None
+
+    def initialise(self) -> int:
+        """Create missing tables or migrate an older schema in place; return the version found before."""
+        from salesvelocity.migrations import migrate
+
+        found = self.schema_version()
+        if found is not None and found > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.location} has schema version {found}, newer than this release ({SCHEMA_VERSION})",
+                hint="upgrade salesvelocity to open this database",
+            )
+        with self.transaction():
+            if found is None:
+                self.sql(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR)")
+                for table in TABLES.values():
+                    self.sql(table.ddl())
+            else:
+                migrate(self, found)
+            self.sql(
+                f"INSERT OR REPLACE INTO {META_TABLE} VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+            )
+        return found or 0
+
+    # -- reading ----------------------------------------------------------------------------
+    def table(self, name: str) -> ibis.Table:
+        """The Ibis table for a canonical table name."""
+        if name not in TABLES:
+            raise StoreError(f"unknown table {name!r}", hint=f"tables are: {', '.join(TABLES)}")
+        if name not in self._tables:
+            self._tables[name] = self.backend.table(name)
+        return self._tables[name]
+
+    def count(self, name: str) -> int:
+        return int(self.sql(f'SELECT count(*) FROM "{name}"').fetchone()[0])
+
+    def execute(self, expr: ibis.Expr):
+        """Run an expression in the engine and return a pyarrow Table (small, aggregated results)."""
+        return self.backend.to_pyarrow(expr)
+
+    def to_sql(self, expr: ibis.Expr) -> str:
+        return str(ibis.to_sql(expr, dialect="duckdb"))
+
+    def close(self) -> None:
+        self.backend.disconnect()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def connect(url: str | Path = "salesvelocity.duckdb", *, create: bool = True) -> Store:
+    """Open a salesvelocity database, creating or migrating its tables unless ``create`` is False.
+
+    >>> import salesvelocity as sv
+    >>> con = sv.connect(":memory:")
+    """
+    kind, location = parse_url(url)
+    if location != ":memory:":
+        path = Path(location)
+        if not create and not path.exists():
+            raise StoreError(
+                f"no salesvelocity database at {path}",
+                hint="run `salesvelocity demo` for demo data, or `salesvelocity init` and `salesvelocity import`",
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        backend = ibis.duckdb.connect(location)
+    except Exception as exc:  # duckdb raises IOException for locked or corrupt files
+        raise StoreError(
+            f"cannot open {location}: {exc}",
+            hint="check that the file is a DuckDB database and no other process holds it open",
+        ) from exc
+    backend.con.execute("SET TimeZone = 'UTC'")
+    store = Store(backend, location)
+    version = store.schema_version()
+    if create or version is not None:
+        store.initialise()
+    if not create and version is None:
+        raise StoreError(
+            f"{location} is not a salesvelocity database (no schema version)",
+            hint="run `salesvelocity init` on it first",
+        )
+    return store
