@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime
-from enum import Enum
+from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -26,12 +26,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console(stderr=False, width=None)
-err = Console(stderr=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 _state: dict[str, object] = {"debug": False, "db": None}
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
@@ -51,7 +51,9 @@ def main_options(
         typer.Option("--db", help="Database URL or DuckDB file [env SALESVELOCITY_DB; default salesvelocity.duckdb]."),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
 ) -> None:
     _state["db"] = db
     _state["debug"] = debug
@@ -67,8 +69,12 @@ def open_store(create: bool = False) -> Store:
 
 def progress() -> Progress:
     return Progress(
-        SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(), TimeElapsedColumn(),
-        console=err, transient=True,
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
     )
 
 
@@ -109,8 +115,12 @@ def _exists(location: str) -> bool:
 
 @app.command("import")
 def import_(
-    paths: Annotated[list[Path], typer.Argument(help="Canonical CSV/Parquet files named after their table, or folders of them.")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and count new/updated/unchanged rows; write nothing.")] = False,
+    paths: Annotated[
+        list[Path], typer.Argument(help="Canonical CSV/Parquet files named after their table, or folders of them.")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate and count new/updated/unchanged rows; write nothing.")
+    ] = False,
 ) -> None:
     """Import canonical files (teams.csv, people.csv, deals.csv, stage_changes.csv, ...).
 
@@ -139,9 +149,13 @@ def import_(
 def demo(
     deals: Annotated[int, typer.Option(help="Number of deals to generate.", min=50)] = 5_000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed and --as-of give the same company.")] = 7,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="The company's 'today', YYYY-MM-DD [default: today].")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="The company's 'today', YYYY-MM-DD [default: today].")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace a database that holds non-demo data.")] = False,
-    export: Annotated[Path | None, typer.Option(help="Also write the demo as canonical CSV files into this folder.")] = None,
+    export: Annotated[
+        Path | None, typer.Option(help="Also write the demo as canonical CSV files into this folder.")
+    ] = None,
 ) -> None:
     """Build a realistic demo company in the database and show how fast its teams sell."""
     from salesvelocity.demo import generate, load_demo, write_files
@@ -185,9 +199,9 @@ def main() -> None:
     except SalesVelocityError as exc:
         if debug:
             raise
-        err.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
+        err.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
         if exc.hint:
-            err.print(f"[yellow]hint:[/] {escape(exc.hint)}", highlight=False)
+            err.print(f"[yellow]hint:[/] {escape(exc.hint)}", highlight=False, soft_wrap=True)
         sys.exit(1)
 
 

@@ -95,6 +95,10 @@ def rich_table(title: str, table: pa.Table, columns: list[tuple[str, str, str]],
     for _name, header, kind in columns:
         view.add_column(header, justify="left" if kind == "text" else "right", overflow="fold")
     for row in table.to_pylist():
-        view.add_row(*(fmt_number(row[name], kind) if kind != "text" else str(row[name] if row[name] is not None else NO_DATA)
-                       for name, _h, kind in columns))
+        view.add_row(
+            *(
+                fmt_number(row[name], kind) if kind != "text" else str(row[name] if row[name] is not None else NO_DATA)
+                for name, _h, kind in columns
+            )
+        )
     return view

@@ -99,9 +99,7 @@ class Store:
                     self.sql(table.ddl())
             else:
                 migrate(self, found)
-            self.sql(
-                f"INSERT OR REPLACE INTO {META_TABLE} VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
-            )
+            self.sql(f"INSERT OR REPLACE INTO {META_TABLE} VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         return found or 0
 
     # -- reading ----------------------------------------------------------------------------

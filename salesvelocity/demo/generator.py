@@ -29,10 +29,56 @@ COACHING_SPEEDUP = 0.6
 PRICE_CHANGE_DAYS_BEFORE = 420
 
 TEAM_NAMES = ["Nordics", "DACH", "Benelux", "UK & Ireland", "France", "Iberia", "Italy", "CEE", "Baltics", "Alps"]
-FIRST = ["Ada", "Ben", "Chloé", "Dario", "Eva", "Finn", "Greta", "Hugo", "Ines", "Jonas", "Kaja", "Lars", "Mira",
-         "Noah", "Olga", "Pieter", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wim", "Xenia", "Yusuf", "Zoë"]
-LAST = ["Berg", "Costa", "Dubois", "Eriksen", "Fischer", "García", "Hansen", "Jansen", "Kowalski", "Larsen",
-        "Moreau", "Novak", "Okafor", "Peeters", "Rossi", "Schmidt", "Svensson", "Virtanen", "Weber", "Zimmer"]
+FIRST = [
+    "Ada",
+    "Ben",
+    "Chloé",
+    "Dario",
+    "Eva",
+    "Finn",
+    "Greta",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Kaja",
+    "Lars",
+    "Mira",
+    "Noah",
+    "Olga",
+    "Pieter",
+    "Quinn",
+    "Rosa",
+    "Sven",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wim",
+    "Xenia",
+    "Yusuf",
+    "Zoë",
+]
+LAST = [
+    "Berg",
+    "Costa",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "García",
+    "Hansen",
+    "Jansen",
+    "Kowalski",
+    "Larsen",
+    "Moreau",
+    "Novak",
+    "Okafor",
+    "Peeters",
+    "Rossi",
+    "Schmidt",
+    "Svensson",
+    "Virtanen",
+    "Weber",
+    "Zimmer",
+]
 SEGMENTS = np.array(["SMB", "Mid-Market", "Enterprise"])
 SEGMENT_P = [0.5, 0.35, 0.15]
 SEGMENT_AMOUNT = np.array([5_000.0, 20_000.0, 80_000.0])  # median amount
@@ -117,8 +163,12 @@ def generate(deals: int = 5_000, seed: int = 7, as_of: date | None = None) -> di
     # -- teams and people -------------------------------------------------------------------------
     n_teams = int(np.clip(round(np.sqrt(deals) / 18), 3, 60))
     team_ids = np.array([f"T{i + 1:02d}" for i in range(n_teams)])
-    team_names = np.array([TEAM_NAMES[i % len(TEAM_NAMES)] + ("" if i < len(TEAM_NAMES) else f" {i // len(TEAM_NAMES) + 1}")
-                           for i in range(n_teams)])
+    team_names = np.array(
+        [
+            TEAM_NAMES[i % len(TEAM_NAMES)] + ("" if i < len(TEAM_NAMES) else f" {i // len(TEAM_NAMES) + 1}")
+            for i in range(n_teams)
+        ]
+    )
     reps_per_team = rng.integers(6, 11, n_teams)
     n_reps = int(reps_per_team.sum())
     rep_team = np.repeat(np.arange(n_teams), reps_per_team)
@@ -127,7 +177,9 @@ def generate(deals: int = 5_000, seed: int = 7, as_of: date | None = None) -> di
     first = rng.integers(0, len(FIRST), n_people)
     last = rng.integers(0, len(LAST), n_people)
     names = np.char.add(np.char.add(np.array(FIRST)[first], " "), np.array(LAST)[last])
-    emails = np.char.add(np.char.lower(np.char.add(np.char.add(np.array(FIRST)[first], "."), person_ids)), "@example.com")
+    emails = np.char.add(
+        np.char.lower(np.char.add(np.char.add(np.array(FIRST)[first], "."), person_ids)), "@example.com"
+    )
     manager_of_team = person_ids[:n_teams]
     # Reps: most were there before the history starts; some join during it, some leave.
     rep_start = np.where(rng.random(n_reps) < 0.75, -rng.uniform(30, 900, n_reps), rng.uniform(0, now - 90, n_reps))
@@ -137,21 +189,24 @@ def generate(deals: int = 5_000, seed: int = 7, as_of: date | None = None) -> di
     left_mask = ~np.isfinite(rep_end)
     skill = rng.lognormal(0.0, 0.25, n_reps)  # >1: wins more and moves faster
 
-    people = pa.table({
-        "person_id": _str(person_ids),
-        "name": _str(names),
-        "email": _str(emails),
-        "team_id": _str(np.concatenate([team_ids, team_ids[rep_team]])),
-        "role": _str(np.array(["manager"] * n_teams + ["rep"] * n_reps)),
-        "manager_id": _str(np.concatenate([np.full(n_teams, ""), manager_of_team[rep_team]]),
-                           mask=np.arange(n_people) < n_teams),
-        "started_on": _date(np.concatenate([np.full(n_teams, -1000.0), rep_start]), origin),
-        "left_on": _date(
-            np.concatenate([np.zeros(n_teams), np.where(left_mask, 0.0, rep_end)]),
-            origin,
-            mask=np.concatenate([np.ones(n_teams, bool), left_mask]),
-        ),
-    })
+    people = pa.table(
+        {
+            "person_id": _str(person_ids),
+            "name": _str(names),
+            "email": _str(emails),
+            "team_id": _str(np.concatenate([team_ids, team_ids[rep_team]])),
+            "role": _str(np.array(["manager"] * n_teams + ["rep"] * n_reps)),
+            "manager_id": _str(
+                np.concatenate([np.full(n_teams, ""), manager_of_team[rep_team]]), mask=np.arange(n_people) < n_teams
+            ),
+            "started_on": _date(np.concatenate([np.full(n_teams, -1000.0), rep_start]), origin),
+            "left_on": _date(
+                np.concatenate([np.zeros(n_teams), np.where(left_mask, 0.0, rep_end)]),
+                origin,
+                mask=np.concatenate([np.ones(n_teams, bool), left_mask]),
+            ),
+        }
+    )
     teams = pa.table({"team_id": _str(team_ids), "name": _str(team_names), "manager_id": _str(manager_of_team)})
 
     # -- deals ------------------------------------------------------------------------------------
@@ -201,7 +256,11 @@ def generate(deals: int = 5_000, seed: int = 7, as_of: date | None = None) -> di
         t = created[members].copy()
         active = np.ones(len(members), bool)
         for s_index, (name, advance, median_days) in enumerate(pipe.open_stages):
-            skip = (rng.random(len(members)) < 0.08) if 0 < s_index < len(pipe.open_stages) - 1 else np.zeros(len(members), bool)
+            skip = (
+                (rng.random(len(members)) < 0.08)
+                if 0 < s_index < len(pipe.open_stages) - 1
+                else np.zeros(len(members), bool)
+            )
             here = active & ~skip
             enter(members[here], name, t[here])
             m = members
@@ -241,29 +300,36 @@ def generate(deals: int = 5_000, seed: int = 7, as_of: date | None = None) -> di
         enter(members[active], WON, t[active])
 
     is_closed = status != "open"
-    expected = np.where(is_closed, closed + rng.normal(-3, 12, deals),
-                        created + np.array([sum(s[2] for s in PIPELINES[p].open_stages) for p in range(len(PIPELINES))])[pipeline]
-                        * SEGMENT_TIME[segment] * rng.lognormal(0.2, 0.5, deals))
+    expected = np.where(
+        is_closed,
+        closed + rng.normal(-3, 12, deals),
+        created
+        + np.array([sum(s[2] for s in PIPELINES[p].open_stages) for p in range(len(PIPELINES))])[pipeline]
+        * SEGMENT_TIME[segment]
+        * rng.lognormal(0.2, 0.5, deals),
+    )
     lost_reason = LOST_REASONS[rng.integers(0, len(LOST_REASONS), deals)]
     deal_ids = np.char.add("D", np.char.zfill(np.arange(1, deals + 1).astype(str), max(6, len(str(deals)))))
     pipeline_names = np.array([p.name for p in PIPELINES])
-    deal_table = pa.table({
-        "deal_id": _str(deal_ids),
-        "owner_id": _str(person_ids[n_teams + owner]),
-        "created_at": _time(_ts(created, origin)),
-        "status": _str(status),
-        "stage": _str(stage),
-        "amount": _money(amount, mask=blank_amount),
-        "currency": _str(np.full(deals, "EUR")),
-        "closed_at": _time(_ts(np.nan_to_num(closed), origin), mask=~is_closed),
-        "expected_close_on": _date(expected, origin),
-        "pipeline": _str(pipeline_names[pipeline]),
-        "account": _str(np.char.add("Account ", rng.integers(1, max(50, deals // 3), deals).astype(str))),
-        "segment": _str(SEGMENTS[segment]),
-        "product": _str(PRODUCTS[product]),
-        "source": _str(SOURCES[source]),
-        "lost_reason": _str(lost_reason, mask=status != "lost"),
-    })
+    deal_table = pa.table(
+        {
+            "deal_id": _str(deal_ids),
+            "owner_id": _str(person_ids[n_teams + owner]),
+            "created_at": _time(_ts(created, origin)),
+            "status": _str(status),
+            "stage": _str(stage),
+            "amount": _money(amount, mask=blank_amount),
+            "currency": _str(np.full(deals, "EUR")),
+            "closed_at": _time(_ts(np.nan_to_num(closed), origin), mask=~is_closed),
+            "expected_close_on": _date(expected, origin),
+            "pipeline": _str(pipeline_names[pipeline]),
+            "account": _str(np.char.add("Account ", rng.integers(1, max(50, deals // 3), deals).astype(str))),
+            "segment": _str(SEGMENTS[segment]),
+            "product": _str(PRODUCTS[product]),
+            "source": _str(SOURCES[source]),
+            "lost_reason": _str(lost_reason, mask=status != "lost"),
+        }
+    )
 
     sc_deal = np.concatenate(rows_deal)
     sc_stage = np.concatenate(rows_stage)
@@ -272,12 +338,14 @@ def generate(deals: int = 5_000, seed: int = 7, as_of: date | None = None) -> di
     keep = ~no_history[sc_deal]
     order = np.lexsort((sc_time[keep], sc_deal[keep]))
     sc_deal, sc_stage, sc_time = sc_deal[keep][order], sc_stage[keep][order], sc_time[keep][order]
-    stage_changes = pa.table({
-        "deal_id": _str(deal_ids[sc_deal]),
-        "stage": _str(sc_stage),
-        "entered_at": _time(_ts(sc_time, origin)),
-        "changed_by": _str(person_ids[n_teams + owner[sc_deal]]),
-    })
+    stage_changes = pa.table(
+        {
+            "deal_id": _str(deal_ids[sc_deal]),
+            "stage": _str(sc_stage),
+            "entered_at": _time(_ts(sc_time, origin)),
+            "changed_by": _str(person_ids[n_teams + owner[sc_deal]]),
+        }
+    )
 
     stage_rows = []
     for pipe in PIPELINES:
@@ -285,15 +353,25 @@ def generate(deals: int = 5_000, seed: int = 7, as_of: date | None = None) -> di
         for i, (name, _adv, _days) in enumerate(pipe.open_stages):
             stage_rows.append((pipe.name, name, i + 1, "open", round((i + 1) / (n_open + 1), 2)))
         stage_rows += [(pipe.name, WON, n_open + 1, "won", 1.0), (pipe.name, LOST, n_open + 2, "lost", 0.0)]
-    stages = pa.table({k: [r[i] for r in stage_rows] for i, k in enumerate(["pipeline", "stage", "position", "kind", "probability"])},
-                      schema=pa.schema([("pipeline", pa.string()), ("stage", pa.string()), ("position", pa.int32()),
-                                        ("kind", pa.string()), ("probability", pa.float64())]))
+    stages = pa.table(
+        {k: [r[i] for r in stage_rows] for i, k in enumerate(["pipeline", "stage", "position", "kind", "probability"])},
+        schema=pa.schema(
+            [
+                ("pipeline", pa.string()),
+                ("stage", pa.string()),
+                ("position", pa.int32()),
+                ("kind", pa.string()),
+                ("probability", pa.float64()),
+            ]
+        ),
+    )
 
     # -- leads: inbound deals came from a lead; more leads were never converted -------------------
     inbound = np.flatnonzero(SOURCES[source] == "Inbound")
     extra = int(len(inbound) * 1.5)
-    lead_created = np.concatenate([np.maximum(created[inbound] - rng.lognormal(0.5, 0.8, len(inbound)), 0.0),
-                                   rng.uniform(0, now, extra)])
+    lead_created = np.concatenate(
+        [np.maximum(created[inbound] - rng.lognormal(0.5, 0.8, len(inbound)), 0.0), rng.uniform(0, now, extra)]
+    )
     n_leads = len(lead_created)
     lead_owner = np.concatenate([owner[inbound], rng.integers(0, n_reps, extra)])
     lead_team = rep_team[lead_owner]
@@ -303,15 +381,17 @@ def generate(deals: int = 5_000, seed: int = 7, as_of: date | None = None) -> di
     converted = np.concatenate([deal_ids[inbound], np.full(extra, "")])
     disqualified = np.concatenate([np.zeros(len(inbound), bool), rng.random(extra) < 0.5])
     disq_at = np.minimum(touch + rng.uniform(0.5, 20, n_leads), now - 0.01)
-    leads = pa.table({
-        "lead_id": _ids("L", n_leads),
-        "created_at": _time(_ts(lead_created, origin)),
-        "owner_id": _str(person_ids[n_teams + lead_owner]),
-        "first_touch_at": _time(_ts(np.where(never, 0, touch), origin), mask=never),
-        "source": _str(np.concatenate([SOURCES[source[inbound]], SOURCES[rng.integers(0, len(SOURCES), extra)]])),
-        "converted_deal_id": _str(converted, mask=converted == ""),
-        "disqualified_at": _time(_ts(np.where(disqualified, disq_at, 0), origin), mask=~disqualified),
-    })
+    leads = pa.table(
+        {
+            "lead_id": _ids("L", n_leads),
+            "created_at": _time(_ts(lead_created, origin)),
+            "owner_id": _str(person_ids[n_teams + lead_owner]),
+            "first_touch_at": _time(_ts(np.where(never, 0, touch), origin), mask=never),
+            "source": _str(np.concatenate([SOURCES[source[inbound]], SOURCES[rng.integers(0, len(SOURCES), extra)]])),
+            "converted_deal_id": _str(converted, mask=converted == ""),
+            "disqualified_at": _time(_ts(np.where(disqualified, disq_at, 0), origin), mask=~disqualified),
+        }
+    )
 
     # -- targets: per team and quarter, a little above what the team actually won ------------------
     quarter_starts = sorted({date(d.year, 3 * ((d.month - 1) // 3) + 1, 1) for d in day_dates} | {_next_quarter(as_of)})
@@ -326,15 +406,19 @@ def generate(deals: int = 5_000, seed: int = 7, as_of: date | None = None) -> di
     tq, qq = np.meshgrid(np.arange(n_teams), np.arange(len(q_start) - 1), indexing="ij")
     tq, qq = tq.ravel(), qq.ravel()
     company = target_value[:, :-1].sum(axis=0)
-    targets = pa.table({
-        "scope": _str(np.concatenate([np.full(len(tq), "team"), np.full(len(company), "company")])),
-        "scope_id": _str(np.concatenate([team_ids[tq], np.full(len(company), "")]),
-                         mask=np.concatenate([np.zeros(len(tq), bool), np.ones(len(company), bool)])),
-        "period_start": _day(np.concatenate([q_start[qq], q_start[:-1]])),
-        "period_end": _day(np.concatenate([q_start[qq + 1] - 1, q_start[1:] - 1])),
-        "metric": _str(np.full(len(tq) + len(company), "won_amount")),
-        "value": _money(np.concatenate([target_value[tq, qq], company])),
-    })
+    targets = pa.table(
+        {
+            "scope": _str(np.concatenate([np.full(len(tq), "team"), np.full(len(company), "company")])),
+            "scope_id": _str(
+                np.concatenate([team_ids[tq], np.full(len(company), "")]),
+                mask=np.concatenate([np.zeros(len(tq), bool), np.ones(len(company), bool)]),
+            ),
+            "period_start": _day(np.concatenate([q_start[qq], q_start[:-1]])),
+            "period_end": _day(np.concatenate([q_start[qq + 1] - 1, q_start[1:] - 1])),
+            "metric": _str(np.full(len(tq) + len(company), "won_amount")),
+            "value": _money(np.concatenate([target_value[tq, qq], company])),
+        }
+    )
 
     # -- recognition: most wins get kudos, but not all, and some reps are overlooked ----------------
     overlooked = rng.random(n_reps) < 0.2
@@ -347,38 +431,52 @@ def generate(deals: int = 5_000, seed: int = 7, as_of: date | None = None) -> di
     peers = n_teams + rng.integers(0, n_reps, len(recog_idx))
     givers = np.where(by_manager, team[recog_idx], peers)
     givers = np.where(givers == n_teams + owner[recog_idx], team[recog_idx], givers)
-    recognitions = pa.table({
-        "recognition_id": _ids("R", len(recog_idx)),
-        "given_by": _str(person_ids[givers]),
-        "given_to": _str(person_ids[n_teams + owner[recog_idx]]),
-        "given_at": _time(_ts(recog_at, origin)),
-        "message": _str(np.char.add("Great work closing ", deal_ids[recog_idx])),
-        "deal_id": _str(deal_ids[recog_idx]),
-        "kind": _str(np.where(givers < n_teams, "manager", "peer")),
-    })
+    recognitions = pa.table(
+        {
+            "recognition_id": _ids("R", len(recog_idx)),
+            "given_by": _str(person_ids[givers]),
+            "given_to": _str(person_ids[n_teams + owner[recog_idx]]),
+            "given_at": _time(_ts(recog_at, origin)),
+            "message": _str(np.char.add("Great work closing ", deal_ids[recog_idx])),
+            "deal_id": _str(deal_ids[recog_idx]),
+            "kind": _str(np.where(givers < n_teams, "manager", "peer")),
+        }
+    )
 
     # -- pulse: every two weeks, most team members answer every question --------------------------
     waves = np.arange(14.0, now, 14.0)
     wave_of, rep_of = np.meshgrid(np.arange(len(waves)), np.arange(n_reps), indexing="ij")
     wave_of, rep_of = wave_of.ravel(), rep_of.ravel()
-    present = (waves[wave_of] >= rep_start[rep_of]) & (waves[wave_of] < rep_end[rep_of]) & (rng.random(len(rep_of)) < 0.8)
+    present = (
+        (waves[wave_of] >= rep_start[rep_of]) & (waves[wave_of] < rep_end[rep_of]) & (rng.random(len(rep_of)) < 0.8)
+    )
     wave_of, rep_of = wave_of[present], rep_of[present]
     n_q = len(PULSE_QUESTIONS)
     w = np.repeat(wave_of, n_q)
     r = np.repeat(rep_of, n_q)
     q = np.tile(np.arange(n_q), len(wave_of))
-    mood = 3.6 + 0.5 * np.log(skill[r]) - 0.6 * overlooked[r] + np.where((rep_team[r] == 0) & (waves[w] >= coaching_at), 0.3, 0)
-    score = np.where(q == n_q - 1, np.clip(np.round(mood * 2 + rng.normal(0, 1.5, len(q))), 0, 10),
-                     np.clip(np.round(mood + rng.normal(0, 0.8, len(q))), 1, 5)).astype(int)
+    mood = (
+        3.6
+        + 0.5 * np.log(skill[r])
+        - 0.6 * overlooked[r]
+        + np.where((rep_team[r] == 0) & (waves[w] >= coaching_at), 0.3, 0)
+    )
+    score = np.where(
+        q == n_q - 1,
+        np.clip(np.round(mood * 2 + rng.normal(0, 1.5, len(q))), 0, 10),
+        np.clip(np.round(mood + rng.normal(0, 0.8, len(q))), 1, 5),
+    ).astype(int)
     tokens = np.array([f"{x:016x}" for x in rng.integers(0, 2**63, n_reps)])
-    pulse = pa.table({
-        "response_id": _ids("Q", len(q)),
-        "team_id": _str(team_ids[rep_team[r]]),
-        "answered_at": _time(_ts(waves[w] + rng.uniform(0.3, 3.0, len(q)), origin)),
-        "question_id": _str(np.array(PULSE_QUESTIONS)[q]),
-        "score": pa.array(score, type=pa.int32()),
-        "respondent_token": _str(tokens[r]),
-    })
+    pulse = pa.table(
+        {
+            "response_id": _ids("Q", len(q)),
+            "team_id": _str(team_ids[rep_team[r]]),
+            "answered_at": _time(_ts(waves[w] + rng.uniform(0.3, 3.0, len(q)), origin)),
+            "question_id": _str(np.array(PULSE_QUESTIONS)[q]),
+            "score": pa.array(score, type=pa.int32()),
+            "respondent_token": _str(tokens[r]),
+        }
+    )
 
     # -- obstacles: raised on some deals while they were open -------------------------------------
     ob_idx = np.flatnonzero(rng.random(deals) < 0.06)
@@ -390,17 +488,19 @@ def generate(deals: int = 5_000, seed: int = 7, as_of: date | None = None) -> di
     is_resolved = resolved < now
     category = np.where(rng.random(len(ob_idx)) < 0.6, "internal", "external")
     titles = np.where(category == "internal", "Need pricing approval", "Customer legal review")
-    obstacles = pa.table({
-        "obstacle_id": _ids("O", len(ob_idx)),
-        "raised_by": _str(person_ids[n_teams + owner[ob_idx]]),
-        "raised_at": _time(_ts(raised, origin)),
-        "title": _str(titles),
-        "category": _str(category),
-        "deal_id": _str(deal_ids[ob_idx]),
-        "first_response_at": _time(_ts(np.where(has_response, responded, 0), origin), mask=~has_response),
-        "resolved_at": _time(_ts(np.where(is_resolved, resolved, 0), origin), mask=~is_resolved),
-        "resolution": _str(np.where(is_resolved, "Resolved with the manager", ""), mask=~is_resolved),
-    })
+    obstacles = pa.table(
+        {
+            "obstacle_id": _ids("O", len(ob_idx)),
+            "raised_by": _str(person_ids[n_teams + owner[ob_idx]]),
+            "raised_at": _time(_ts(raised, origin)),
+            "title": _str(titles),
+            "category": _str(category),
+            "deal_id": _str(deal_ids[ob_idx]),
+            "first_response_at": _time(_ts(np.where(has_response, responded, 0), origin), mask=~has_response),
+            "resolved_at": _time(_ts(np.where(is_resolved, resolved, 0), origin), mask=~is_resolved),
+            "resolution": _str(np.where(is_resolved, "Resolved with the manager", ""), mask=~is_resolved),
+        }
+    )
 
     # -- 1:1s: each rep on their own cadence; a few have not had one for a while -------------------
     cadence = rng.choice([7.0, 14.0, 21.0], n_reps, p=[0.5, 0.4, 0.1])
@@ -413,20 +513,24 @@ def generate(deals: int = 5_000, seed: int = 7, as_of: date | None = None) -> di
         one_rep.append(np.full(len(days), i))
         one_day.append(days + rng.integers(-1, 2, len(days)))
     one_rep_a, one_day_a = np.concatenate(one_rep), np.clip(np.concatenate(one_day), 0, now - 1)
-    one_on_ones = pa.table({
-        "person_id": _str(person_ids[n_teams + one_rep_a]),
-        "manager_id": _str(manager_of_team[rep_team[one_rep_a]]),
-        "held_on": _date(one_day_a, origin),
-    })
+    one_on_ones = pa.table(
+        {
+            "person_id": _str(person_ids[n_teams + one_rep_a]),
+            "manager_id": _str(manager_of_team[rep_team[one_rep_a]]),
+            "held_on": _date(one_day_a, origin),
+        }
+    )
     one_on_ones = _unique_rows(one_on_ones)
 
-    annotations = pa.table({
-        "annotation_id": pa.array(["A1", "A2"]),
-        "at": _time(_ts(np.array([coaching_at, price_at]), origin)),
-        "label": pa.array([f"{team_names[0]} starts weekly deal coaching", "List prices up 8 %"]),
-        "scope": pa.array(["team", "company"]),
-        "scope_id": pa.array([team_ids[0], None], type=pa.string()),
-    })
+    annotations = pa.table(
+        {
+            "annotation_id": pa.array(["A1", "A2"]),
+            "at": _time(_ts(np.array([coaching_at, price_at]), origin)),
+            "label": pa.array([f"{team_names[0]} starts weekly deal coaching", "List prices up 8 %"]),
+            "scope": pa.array(["team", "company"]),
+            "scope_id": pa.array([team_ids[0], None], type=pa.string()),
+        }
+    )
 
     return {
         "teams": teams,

@@ -52,13 +52,31 @@ def discover(paths: Iterable[str | Path]) -> dict[str, list[Path]]:
         if not path.exists():
             problems.append(Problem(str(path), None, None, None, "no such file or folder", "check the path"))
             continue
-        candidates = sorted(p for p in path.iterdir() if p.suffix.lower() in READERS) if path.is_dir() else [path]
+        # In a folder, a file named after a table is taken whatever its type (so an unsupported .xlsx is
+        # reported, not skipped); other files count only if they are tabular.
+        candidates = (
+            sorted(
+                p for p in path.iterdir() if p.is_file() and (p.suffix.lower() in READERS or p.stem.lower() in TABLES)
+            )
+            if path.is_dir()
+            else [path]
+        )
         if path.is_dir() and not candidates:
             problems.append(
-                Problem(str(path), None, None, None, "the folder holds no .csv or .parquet files", "point at the export folder")
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    None,
+                    "the folder holds no .csv or .parquet files",
+                    "point at the export folder",
+                )
             )
         for file in candidates:
             name = file.stem.lower()
+            if file.suffix.lower() not in READERS:
+                found.setdefault(name, []).append(file)  # read_table_file explains the unsupported type
+                continue
             if name not in TABLES:
                 close = difflib.get_close_matches(name, TABLES, n=1)
                 fix = f"did you mean {close[0]}{file.suffix}? " if close else ""
@@ -132,7 +150,7 @@ def _classify(store: Store, table: str, staging: str) -> TableCounts:
         SELECT s.*, CASE WHEN t._present IS NULL THEN 'new' WHEN {same} THEN 'unchanged' ELSE 'updated' END
                AS _change
         FROM "{staging}" AS s LEFT JOIN (SELECT *, true AS _present FROM "{table}") AS t
-             ON {_key_join(table, 's', 't')}
+             ON {_key_join(table, "s", "t")}
         """
     )
     store.sql(f'DROP TABLE "{staging}"')
@@ -151,6 +169,6 @@ def _upsert(store: Store, table: str, staging: str) -> None:
     cols = ", ".join(f'"{c}"' for c in TABLES[table].column_names)
     store.sql(
         f"""DELETE FROM "{table}" AS t USING "{staging}" AS s
-            WHERE s._change = 'updated' AND {_key_join(table, 's', 't')}"""
+            WHERE s._change = 'updated' AND {_key_join(table, "s", "t")}"""
     )
     store.sql(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM "{staging}" WHERE _change <> \'unchanged\'')

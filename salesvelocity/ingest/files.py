@@ -99,7 +99,9 @@ def read_parquet(path: Path) -> pa.Table:
     try:
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise _fail(path, f"the file cannot be read as Parquet: {exc}", "write the file again with a Parquet writer") from exc
+        raise _fail(
+            path, f"the file cannot be read as Parquet: {exc}", "write the file again with a Parquet writer"
+        ) from exc
     if table.num_rows == 0:
         raise _fail(path, "the file has no rows", "export the table again with its rows")
     rows = pa.array(range(1, table.num_rows + 1), type=pa.int64())

@@ -56,7 +56,11 @@ def _header_problems(table: str, file: Path, names: list[str]) -> tuple[dict[str
             fix = f"rename it to `{close[0]}`" if close else "remove it"
             problems.append(
                 Problem(
-                    str(file), 1, original, None, f"`{original}` is not a column of {table}",
+                    str(file),
+                    1,
+                    original,
+                    None,
+                    f"`{original}` is not a column of {table}",
                     f"{fix}; {table} columns are: {', '.join(spec.column_names)}",
                 )
             )
@@ -64,7 +68,11 @@ def _header_problems(table: str, file: Path, names: list[str]) -> tuple[dict[str
         if column.required and column.name not in mapping:
             problems.append(
                 Problem(
-                    str(file), 1, column.name, None, f"required column `{column.name}` is missing",
+                    str(file),
+                    1,
+                    column.name,
+                    None,
+                    f"required column `{column.name}` is missing",
                     f"add a `{column.name}` column (columns found: {', '.join(by_lower.values())})",
                 )
             )
@@ -79,7 +87,11 @@ def _checks(column: Column) -> list[tuple[str, str, str]]:
     if column.choices:
         allowed = ", ".join(_lit(c) for c in column.choices)
         checks.append(
-            (f"v IS NOT NULL AND x NOT IN ({allowed})", "is not an allowed value", f"use one of: {', '.join(column.choices)}")
+            (
+                f"v IS NOT NULL AND x NOT IN ({allowed})",
+                "is not an allowed value",
+                f"use one of: {', '.join(column.choices)}",
+            )
         )
     elif column.type != "string":
         checks.append(("v IS NOT NULL AND x IS NULL", f"is not a valid {column.type}", FORMAT_HINTS[column.type]))
@@ -130,7 +142,9 @@ def stage_and_validate(store: Store, raw: dict[str, list[tuple[Path, pa.Table]]]
                 view = f"_sv_raw_{run}_{table}_{i}"
                 store.raw.register(view, arrow)
                 cols = ", ".join(
-                    f"NULLIF(trim(CAST({_q(mapping[c])} AS VARCHAR)), '') AS {_q(c)}" if c in mapping else f"NULL::VARCHAR AS {_q(c)}"
+                    f"NULLIF(trim(CAST({_q(mapping[c])} AS VARCHAR)), '') AS {_q(c)}"
+                    if c in mapping
+                    else f"NULL::VARCHAR AS {_q(c)}"
                     for c in spec.column_names
                 )
                 parts.append(f"SELECT {_lit(str(file))} AS _file, {ROW_COLUMN} AS _row, {cols} FROM {view}")
@@ -171,7 +185,9 @@ def stage_and_validate(store: Store, raw: dict[str, list[tuple[Path, pa.Table]]]
             selects, meta = [], []
             for rule_table, condition, column, message, fix in ROW_RULES:
                 if rule_table == table:
-                    selects.append(f"SELECT _file, _row, CAST({_q(column)} AS VARCHAR) AS value FROM {staging} WHERE {condition}")
+                    selects.append(
+                        f"SELECT _file, _row, CAST({_q(column)} AS VARCHAR) AS value FROM {staging} WHERE {condition}"
+                    )
                     meta.append((column, message, fix))
             key = ", ".join(_q(k) for k in spec.key)
             selects.append(
@@ -193,11 +209,14 @@ def stage_and_validate(store: Store, raw: dict[str, list[tuple[Path, pa.Table]]]
                     continue  # the referenced file itself failed; its problems are already listed
                 selects.append(
                     f"""SELECT _file, _row, {_q(column)} AS value FROM {staging}
-                        WHERE {_q(column)} IS NOT NULL AND {_q(column)} NOT IN ({' UNION ALL '.join(known)})"""
+                        WHERE {_q(column)} IS NOT NULL AND {_q(column)} NOT IN ({" UNION ALL ".join(known)})"""
                 )
                 meta.append(
-                    (column, f"refers to an unknown {ref_table[:-1] if ref_table.endswith('s') else ref_table}",
-                     f"import the matching {ref_table} row (its `{ref_column}`) in the same import or before")
+                    (
+                        column,
+                        f"refers to an unknown {ref_table[:-1] if ref_table.endswith('s') else ref_table}",
+                        f"import the matching {ref_table} row (its `{ref_column}`) in the same import or before",
+                    )
                 )
             found, count = _collect(store, selects, meta)
             problems += found

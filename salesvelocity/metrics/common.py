@@ -52,6 +52,10 @@ class Window:
         return condition
 
 
+#: The unbounded window: every row counts.
+ALL_TIME = Window()
+
+
 def _as_datetime(value: date | datetime | None) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value

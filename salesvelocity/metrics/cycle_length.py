@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from salesvelocity.metrics.common import Tables, Window, days_between
+from salesvelocity.metrics.common import ALL_TIME, Tables, Window, days_between
 from salesvelocity.metrics.win_rate import closed_deals
 
 
@@ -22,7 +22,7 @@ def won_cycles(tables: Tables, window: Window, by: str | None) -> ir.Table:
     return won.mutate(cycle_days=days_between(won.closed_at, won.created_at))
 
 
-def cycle_length(tables: Tables, window: Window = Window(), by: str | None = None) -> ir.Table:
+def cycle_length(tables: Tables, window: Window = ALL_TIME, by: str | None = None) -> ir.Table:
     """Mean, median and P85 cycle length per group, in days."""
     won = won_cycles(tables, window, by)
     return won.group_by("group").agg(

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from salesvelocity.metrics.common import Tables, Window
+from salesvelocity.metrics.common import ALL_TIME, Tables, Window
 from salesvelocity.metrics.win_rate import closed_deals
 
 
-def deal_size(tables: Tables, window: Window = Window(), by: str | None = None) -> ir.Table:
+def deal_size(tables: Tables, window: Window = ALL_TIME, by: str | None = None) -> ir.Table:
     """Average amount of deals won in ``window``, per group. Deals without an amount are left out of the mean."""
     won = closed_deals(tables, window, by)
     won = won.filter(won.status == "won")

@@ -15,14 +15,22 @@ import ibis
 import ibis.expr.types as ir
 
 from salesvelocity.errors import MetricError
-from salesvelocity.metrics.common import Tables, Window, days_between, deals_with_group, full_outer_on_group, with_labels
+from salesvelocity.metrics.common import (
+    ALL_TIME,
+    Tables,
+    Window,
+    days_between,
+    deals_with_group,
+    full_outer_on_group,
+    with_labels,
+)
 from salesvelocity.metrics.win_rate import closed_deals
 
 OPPORTUNITY_MODES = ("created", "open_and_created")
 
 
 def sales_velocity(
-    tables: Tables, window: Window = Window(), by: str | None = None, opportunities: str = "created"
+    tables: Tables, window: Window = ALL_TIME, by: str | None = None, opportunities: str = "created"
 ) -> ir.Table:
     """The velocity formula and its four factors per group (sorted by group)."""
     if opportunities not in OPPORTUNITY_MODES:
@@ -51,7 +59,9 @@ def sales_velocity(
         lost=joined.lost.fill_null(0),
     )
     decided = result.won + result.lost
-    result = result.mutate(win_rate=ibis.ifelse(decided == 0, ibis.null("float64"), result.won.cast("float64") / decided))
+    result = result.mutate(
+        win_rate=ibis.ifelse(decided == 0, ibis.null("float64"), result.won.cast("float64") / decided)
+    )
     velocity = ibis.ifelse(
         result.cycle_days > 0,
         result.opportunities * result.win_rate * result.avg_deal_size / result.cycle_days,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from salesvelocity.metrics.common import Tables, Window, deals_with_group, safe_div
+from salesvelocity.metrics.common import ALL_TIME, Tables, Window, deals_with_group, safe_div
 
 
 def closed_deals(tables: Tables, window: Window, by: str | None) -> ir.Table:
@@ -19,7 +19,7 @@ def closed_deals(tables: Tables, window: Window, by: str | None) -> ir.Table:
     return deals.filter(deals.status.isin(["won", "lost"]), window.contains(deals.closed_at))
 
 
-def win_rate(tables: Tables, window: Window = Window(), by: str | None = None) -> ir.Table:
+def win_rate(tables: Tables, window: Window = ALL_TIME, by: str | None = None) -> ir.Table:
     """Win rate per group over deals closed in ``window``."""
     closed = closed_deals(tables, window, by)
     counts = closed.group_by("group").agg(

@@ -1,0 +1,72 @@
+"""The store: init, settings precedence, migration of an older schema in place."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+import salesvelocity as sv
+from salesvelocity.config import load_settings
+from salesvelocity.errors import ConfigError, StoreError
+from salesvelocity.migrations import v1_ddl
+from salesvelocity.schema import SCHEMA_VERSION, TABLES
+
+
+def test_connect_creates_every_table_with_a_version(tmp_path):
+    path = tmp_path / "x.duckdb"
+    with sv.connect(path) as con:
+        assert con.schema_version() == SCHEMA_VERSION
+        for name, table in TABLES.items():
+            assert con.table(name).columns == tuple(table.column_names)
+
+
+def test_migration_from_version_1_keeps_data(tmp_path):
+    path = tmp_path / "old.duckdb"
+    raw = duckdb.connect(str(path))
+    for ddl in v1_ddl():
+        raw.execute(ddl)
+    raw.execute("CREATE TABLE _salesvelocity_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    raw.execute("INSERT INTO _salesvelocity_meta VALUES ('schema_version', '1')")
+    raw.execute("INSERT INTO deals (deal_id, owner_id, created_at, status) VALUES ('d1', 'p1', '2026-01-01', 'open')")
+    raw.close()
+    with sv.connect(path) as con:
+        assert con.schema_version() == SCHEMA_VERSION
+        assert "lost_reason" in con.table("deals").columns
+        assert con.count("annotations") == 0
+        assert con.sql("SELECT deal_id FROM deals").fetchall() == [("d1",)]
+
+
+def test_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "new.duckdb"
+    sv.connect(path).close()
+    raw = duckdb.connect(str(path))
+    raw.execute("UPDATE _salesvelocity_meta SET value = '99' WHERE key = 'schema_version'")
+    raw.close()
+    with pytest.raises(StoreError, match="newer than this release"):
+        sv.connect(path)
+
+
+def test_missing_database_without_create_is_a_clear_error(tmp_path):
+    with pytest.raises(StoreError, match="salesvelocity demo"):
+        sv.connect(tmp_path / "none.duckdb", create=False)
+
+
+def test_unknown_url_scheme(tmp_path):
+    with pytest.raises(StoreError, match="unknown scheme"):
+        sv.connect("mysql://x/y")
+
+
+def test_settings_precedence(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "salesvelocity.toml").write_text('db = "from-toml.duckdb"\n')
+    assert load_settings().db == "from-toml.duckdb"
+    monkeypatch.setenv("SALESVELOCITY_DB", "from-env.duckdb")
+    assert load_settings().db == "from-env.duckdb"
+    assert load_settings(db="from-flag.duckdb").db == "from-flag.duckdb"
+
+
+def test_unsafe_k_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SALESVELOCITY_PULSE_MIN_RESPONDENTS", "2")
+    with pytest.raises(ConfigError, match="pulse_min_respondents"):
+        load_settings()
