@@ -72,7 +72,8 @@ def read_csv(path: Path) -> pa.Table:
         table = pacsv.read_csv(
             io.BytesIO(raw),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            # Values with line breaks need quotes; without any quote the parser may split work across threads.
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=b'"' in raw),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
                 null_values=[""],

@@ -263,3 +263,20 @@ def test_references_may_point_at_rows_already_in_the_store(store, small_files, t
     write_csv(folder, "stage_changes", ["deal_id", "stage", "entered_at"], [["d1", "Proposal", "2026-01-12"]])
     import_paths(store, [folder])
     assert store.count("stage_changes") == 1
+
+
+@pytest.mark.parametrize(
+    "text, utc",
+    [
+        ("2026-01-10T10:00:00+02:00", "2026-01-10 08:00:00"),
+        ("2026-01-10T10:00+02:00", "2026-01-10 08:00:00"),
+        ("2026-01-10 10:00:00.250-05:00", "2026-01-10 15:00:00.25"),
+        ("2026-01-10T10:00:00Z", "2026-01-10 10:00:00"),
+        ("2026-01-10 10:00:00", "2026-01-10 10:00:00"),
+        ("2026-01-10", "2026-01-10 00:00:00"),
+    ],
+)
+def test_timestamp_offsets(store, small_files, text, utc):
+    write_csv(small_files, "deals", DEAL_HEADER, [["x", "A1", text, "open", "", "", "", "", ""]])
+    import_paths(store, [small_files])
+    assert store.sql("SELECT created_at::VARCHAR FROM deals").fetchone()[0] == utc
