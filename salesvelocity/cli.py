@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -156,10 +156,12 @@ def demo(
     export: Annotated[
         Path | None, typer.Option(help="Also write the demo as canonical CSV files into this folder.")
     ] = None,
+    report_file: Annotated[Path, typer.Option("--report", help="Where to write the HTML report.")] = Path(
+        "salesvelocity-report.html"
+    ),
 ) -> None:
     """Build a realistic demo company in the database and show how fast its teams sell."""
     from salesvelocity.demo import generate, load_demo, write_files
-    from salesvelocity.report.velocity_view import print_velocity
 
     day = parse_day(as_of, "--as-of") or date.today()
     location = settings().db
@@ -183,8 +185,117 @@ def demo(
         f"demo company written to {location}: {deals:,} deals, {tables['stage_changes'].num_rows:,} stage changes, "
         f"{tables['people'].num_rows} people in {tables['teams'].num_rows} teams (seed {seed}, as of {day})"
     )
-    print_velocity(store, console, end=day)
+    from salesvelocity.report.build import build_report
+    from salesvelocity.report.html import render_html
+    from salesvelocity.report.terminal import render_terminal
+
+    result = build_report(store, end=day + timedelta(days=1), today=day + timedelta(days=1))
+    render_terminal(result, console)
+    report_file.write_text(render_html(result), encoding="utf-8")
+    console.print(f"\nHTML report with charts: {report_file.resolve()}")
     store.close()
+
+
+class By(StrEnum):
+    team = "team"
+    person = "person"
+    segment = "segment"
+    product = "product"
+    source = "source"
+    pipeline = "pipeline"
+    none = "none"
+
+
+class Opportunities(StrEnum):
+    created = "created"
+    open_and_created = "open_and_created"
+
+
+@app.command()
+def report(
+    from_: Annotated[
+        str | None, typer.Option("--from", help="First day of the window, YYYY-MM-DD [default: --to minus 90 days].")
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="Day after the window, YYYY-MM-DD; the window is [from, to) "
+            "[default: today, or the day after the data ends].",
+        ),
+    ] = None,
+    by: Annotated[
+        By, typer.Option("--by", help="Group velocity, cycle, aging, speed-to-lead, slippage and coverage.")
+    ] = By.team,
+    team: Annotated[str | None, typer.Option("--team", help="Only this team's deals and leads (a team_id).")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table (terminal), json, csv or html.")] = Format.table,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (csv: a folder, one file per section).")
+    ] = None,
+    show_sql: Annotated[
+        bool, typer.Option("--show-sql", help="Print the SQL each section runs, then the report.")
+    ] = False,
+    opportunities: Annotated[
+        Opportunities,
+        typer.Option(help="Count as opportunities the deals created in the window, or also those open at its start."),
+    ] = Opportunities.created,
+) -> None:
+    """How fast is the funnel, and where does it slow down?
+
+    Over the window [--from, --to): sales velocity = opportunities × win rate × average deal size ÷ cycle
+    length, with each factor (win rate = won ÷ (won + lost) among deals closed in the window; cycle =
+    days from created to won, mean/median/P85); stage conversion and drop-off (skipped stages count as
+    passed); time in stage (P50/P85/P95 of completed visits; an open deal's current stage is its age,
+    never a completed time); the bottleneck (the stage holding most of won deals' time); aging (open
+    deals past their stage's P85 are at risk, past P95 stuck); speed-to-lead (minutes to first touch,
+    bands 0-5/5-15/15-60/60+ and never touched); slippage (open deals past their expected close date,
+    deals won late); pipeline coverage of the current targets.
+    """
+    from salesvelocity.report.build import build_report
+
+    store = open_store()
+    result = build_report(
+        store,
+        start=parse_day(from_, "--from"),
+        end=parse_day(to, "--to"),
+        by=None if by == By.none else by.value,
+        team=team,
+        opportunities=opportunities.value,
+    )
+    if show_sql:
+        for name, sql in result.sql.items():
+            console.print(f"-- {name}\n{sql};\n", highlight=False, markup=False)
+    write_report(result, fmt, output)
+    store.close()
+
+
+def write_report(result, fmt: Format, output: Path | None) -> None:
+    """Render a built report in ``fmt`` to ``output`` or the terminal."""
+    from salesvelocity.report.tabular import report_csv, report_json
+
+    if fmt == Format.table:
+        from salesvelocity.report.terminal import render_terminal
+
+        render_terminal(result, console)
+        return
+    if fmt == Format.csv and output is not None:
+        paths = report_csv(result, output)
+        console.print(f"wrote {len(paths)} CSV files to {output}")
+        return
+    if fmt == Format.html:
+        from salesvelocity.report.html import render_html
+
+        text = render_html(result)
+        target = output or Path("salesvelocity-report.html")
+        target.write_text(text, encoding="utf-8")
+        console.print(f"wrote HTML report to {target.resolve()}")
+        return
+    text = report_json(result) if fmt == Format.json else report_csv(result)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {fmt.value.upper()} report to {output}")
+    else:
+        sys.stdout.write(text + "\n")
 
 
 def _is_demo(store: Store) -> bool:

@@ -76,6 +76,10 @@ def fmt_number(value: object, kind: str = "number") -> str:
         return f"{float(value) * 100:.1f} %"
     if kind == "money":
         return f"{float(value):,.0f}"
+    if kind == "ratio":
+        return f"{float(value):.1f}×"
+    if kind == "minutes":
+        return f"{float(value):.1f} min" if float(value) < 10 else f"{float(value):,.0f} min"
     if kind == "days":
         return f"{float(value):.1f} d"
     if kind == "int":

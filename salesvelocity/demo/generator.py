@@ -401,8 +401,11 @@ def generate(deals: int = 5_000, seed: int = 7, as_of: date | None = None) -> di
     q_of_deal = np.searchsorted(q_days, np.where(won, closed, 0), side="right") - 1
     won_by = np.zeros((n_teams, len(q_start)))
     np.add.at(won_by, (team[won], q_of_deal[won]), np.where(blank_amount, 0, amount)[won])
-    typical = np.median(won_by[:, 1:-1], axis=1, keepdims=True)
-    target_value = np.round(np.maximum(typical * rng.uniform(1.0, 1.25, won_by.shape), 1000.0), -3)
+    # The current quarter's target is judged against its pace so far; past quarters against what was won.
+    elapsed = (now - q_days[-2]) / (q_days[-1] - q_days[-2])
+    pace = won_by.copy()
+    pace[:, -2] = won_by[:, -2] / max(elapsed, 0.1)
+    target_value = np.round(np.maximum(pace * rng.uniform(0.95, 1.3, won_by.shape), 1000.0), -3)
     tq, qq = np.meshgrid(np.arange(n_teams), np.arange(len(q_start) - 1), indexing="ij")
     tq, qq = tq.ravel(), qq.ravel()
     company = target_value[:, :-1].sum(axis=0)

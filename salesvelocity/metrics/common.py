@@ -41,7 +41,7 @@ class Window:
 
     @classmethod
     def of(cls, start: date | datetime | None, end: date | datetime | None) -> Window:
-        return cls(_as_datetime(start), _as_datetime(end))
+        return cls(as_datetime(start), as_datetime(end))
 
     def contains(self, column: ir.TimestampValue) -> ir.BooleanValue:
         condition = column.notnull()
@@ -56,7 +56,7 @@ class Window:
 ALL_TIME = Window()
 
 
-def _as_datetime(value: date | datetime | None) -> datetime | None:
+def as_datetime(value: date | datetime | None) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     return datetime.combine(value, time.min)

@@ -4,7 +4,7 @@ Days are fractional days of the timestamp difference. The mean feeds the velocit
 and P85 say what a typical and a slow deal take.
 
 Output columns: ``group`` (string), ``won`` (int64), ``cycle_mean_days``, ``cycle_median_days``,
-``cycle_p85_days`` (float64; NULL with no won deals).
+``cycle_p85_days``, ``cycle_p95_days`` (float64; NULL with no won deals).
 """
 
 from __future__ import annotations
@@ -30,4 +30,5 @@ def cycle_length(tables: Tables, window: Window = ALL_TIME, by: str | None = Non
         cycle_mean_days=won.cycle_days.mean(),
         cycle_median_days=won.cycle_days.quantile(0.5),
         cycle_p85_days=won.cycle_days.quantile(0.85),
+        cycle_p95_days=won.cycle_days.quantile(0.95),
     )

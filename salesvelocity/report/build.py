@@ -1,0 +1,164 @@
+"""The funnel report: every funnel metric for one window, executed in the engine, ready to render.
+
+``build_report`` is the public entry point (the CLI's ``report`` command is a thin layer over it).
+Sections grouped by the report's ``by``: velocity, cycle, aging summary, speed-to-lead (when leads can
+be grouped that way), slippage, coverage (company/team/person only). Stage sections — funnel, time in
+stage, bottleneck — describe the whole selection (narrow it with ``team``), so they stay readable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from salesvelocity.errors import MetricError
+from salesvelocity.metrics import (
+    TeamScope,
+    Window,
+    aging_deals,
+    aging_summary,
+    bottleneck,
+    cycle_length,
+    funnel,
+    pipeline_coverage,
+    sales_velocity,
+    slippage,
+    speed_to_lead,
+    time_in_stage,
+    won_cycles,
+)
+from salesvelocity.metrics.common import GROUPINGS, with_labels
+from salesvelocity.metrics.coverage import SCOPES
+from salesvelocity.metrics.speed_to_lead import LEAD_GROUPINGS
+from salesvelocity.store import Store
+
+DEFAULT_DAYS = 90
+STUCK_LIST_LIMIT = 25
+SCATTER_LIMIT = 5000
+
+
+@dataclass
+class Report:
+    """Executed results (pyarrow tables) per section, with the SQL that produced each."""
+
+    start: datetime
+    end: datetime
+    as_of: datetime
+    by: str | None
+    team: str | None
+    sections: dict[str, pa.Table] = field(default_factory=dict)
+    sql: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "window": {"from": self.start.date().isoformat(), "to": self.end.date().isoformat()},
+            "as_of": self.as_of.isoformat(),
+            "by": self.by,
+            "team": self.team,
+            "notes": self.notes,
+            "sections": {name: table.to_pylist() for name, table in self.sections.items()},
+        }
+
+
+def last_activity(store: Store) -> date | None:
+    """The day of the latest deal creation or close in the store (None when it holds no deals)."""
+    row = store.sql("SELECT max(greatest(created_at, coalesce(closed_at, created_at))) FROM deals").fetchone()
+    return row[0].date() if row and row[0] else None
+
+
+def default_window(store: Store, today: date | None = None) -> tuple[date, date]:
+    """The last 90 days up to today, or up to the day after the data ends when the data is older."""
+    today = today or date.today()
+    last = last_activity(store)
+    end = min(today, last + timedelta(days=1)) if last else today
+    return end - timedelta(days=DEFAULT_DAYS), end
+
+
+def build_report(
+    store: Store,
+    start: date | None = None,
+    end: date | None = None,
+    by: str | None = "team",
+    team: str | None = None,
+    opportunities: str = "created",
+    today: date | None = None,
+) -> Report:
+    """Compute the funnel report for ``[start, end)`` (default: the last 90 days of data)."""
+    if by is not None and by not in GROUPINGS:
+        raise MetricError(f"cannot group by {by!r}", hint=f"choose one of: {', '.join(GROUPINGS)}, or none")
+    default_start, default_end = default_window(store, today)
+    end = end or (start + timedelta(days=DEFAULT_DAYS) if start and not end else default_end)
+    start = start or end - timedelta(days=DEFAULT_DAYS)
+    window = Window.of(start, end)
+    tables = store
+    if team is not None:
+        team = resolve_team(store, team)
+        tables = TeamScope(store, team)
+    as_of = window.end
+    report = Report(window.start, window.end, as_of, by, team)
+
+    lead_by = by if by in LEAD_GROUPINGS or by is None else None
+    if lead_by != by:
+        report.notes.append(f"speed-to-lead is shown for the whole selection: leads cannot be grouped by {by}")
+    coverage_by = by if by in SCOPES else None
+    if coverage_by != by:
+        report.notes.append(f"pipeline coverage is shown for company targets: targets are not set per {by}")
+
+    won = won_cycles(tables, window, None)
+    won = won.mutate(_h=won.deal_id.hash())
+    scatter = (
+        won.order_by(won._h)
+        .limit(SCATTER_LIMIT)
+        .select("deal_id", "closed_at", "cycle_days", amount=won.amount.cast("float64"))
+    )
+    stuck = aging_deals(tables, as_of, None)
+    stuck = stuck.filter(stuck.flag.isin(["stuck", "at risk"])).limit(STUCK_LIST_LIMIT)
+    stuck = (
+        with_labels(tables, "person", stuck.rename(_group="group").mutate(group=stuck.owner_id))
+        .rename(owner="label")
+        .drop("group", "_group")
+    )
+
+    expressions: dict[str, ir.Table] = {
+        "velocity": sales_velocity(tables, window, by, opportunities),
+        "cycle": _labelled(tables, by, cycle_length(tables, window, by)),
+        "cycle_overall": cycle_length(tables, window, None),
+        "funnel": funnel(tables, window, None),
+        "time_in_stage": time_in_stage(tables, window, None),
+        "bottleneck": bottleneck(tables, window, None),
+        "aging": _labelled(tables, by, aging_summary(tables, as_of, by)),
+        "stuck_deals": stuck.order_by(ibis.desc("age_days")),
+        "speed_to_lead": _labelled(tables, lead_by, speed_to_lead(tables, window, lead_by)),
+        "slippage": _labelled(tables, by, slippage(tables, window, as_of, by)),
+        "coverage": _labelled(tables, coverage_by, pipeline_coverage(tables, as_of, coverage_by)),
+        "cycle_scatter": scatter,
+    }
+    for name, expr in expressions.items():
+        report.sql[name] = store.to_sql(expr)
+        report.sections[name] = store.execute(expr)
+    if report.sections["velocity"].num_rows == 0:
+        report.notes.append("no deals were created or closed in this window")
+    return report
+
+
+def resolve_team(store: Store, given: str) -> str:
+    """A team_id from an id or a name (case-insensitive), or a clear error listing the teams."""
+    rows = store.sql(
+        "SELECT team_id FROM teams WHERE team_id = ? OR lower(name) = lower(?) ORDER BY team_id <> ?",
+        [given, given, given],
+    ).fetchall()
+    if not rows:
+        teams = store.sql("SELECT team_id, name FROM teams ORDER BY 1").fetchall()
+        listed = ", ".join(f"{t} ({n})" if n else t for t, n in teams) or "(none imported)"
+        raise MetricError(f"unknown team {given!r}", hint=f"teams are: {listed}")
+    return rows[0][0]
+
+
+def _labelled(tables, by: str | None, expr: ir.Table) -> ir.Table:
+    labelled = with_labels(tables, by, expr)
+    return labelled.select("group", "label", *[c for c in expr.columns if c != "group"]).order_by("group")

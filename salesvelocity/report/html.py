@@ -1,0 +1,187 @@
+"""The report as one self-contained HTML file: plotly.js from the plotly package is embedded, no network."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import plotly.graph_objects as go
+import plotly.io as pio
+from jinja2 import Environment, PackageLoader, select_autoescape
+from plotly.offline import get_plotlyjs
+
+import salesvelocity
+from salesvelocity.output import NO_DATA, fmt_number
+from salesvelocity.report.build import Report
+
+PALETTE = ["#2563eb", "#16a34a", "#ea580c", "#9333ea", "#0891b2", "#ca8a04", "#db2777", "#4b5563"]
+LAYOUT = dict(
+    template="plotly_white", margin=dict(l=60, r=20, t=40, b=50), height=360, font=dict(family="system-ui, sans-serif")
+)
+_env = Environment(loader=PackageLoader("salesvelocity.report", "templates"), autoescape=select_autoescape(["html"]))
+_env.filters["num"] = fmt_number
+
+
+def _div(fig: go.Figure, name: str) -> str:
+    fig.update_layout(**LAYOUT)
+    return pio.to_html(
+        fig,
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=f"chart-{name}",
+        config={"displaylogo": False, "responsive": True},
+    )
+
+
+def velocity_chart(report: Report) -> str:
+    rows = report.sections["velocity"].to_pylist()
+    fig = go.Figure(
+        go.Bar(
+            x=[r["label"] for r in rows],
+            y=[r["velocity_per_day"] for r in rows],
+            marker_color=PALETTE[0],
+            customdata=[
+                [
+                    r["opportunities"],
+                    fmt_number(r["win_rate"], "percent"),
+                    fmt_number(r["avg_deal_size"], "money"),
+                    fmt_number(r["cycle_days"], "days"),
+                ]
+                for r in rows
+            ],
+            hovertemplate="%{x}<br>velocity %{y:,.0f}/day<br>opportunities %{customdata[0]}"
+            "<br>win rate %{customdata[1]}<br>avg deal %{customdata[2]}<br>cycle %{customdata[3]}<extra></extra>",
+        )
+    )
+    fig.update_layout(title="Sales velocity per day", yaxis_title="currency per day")
+    return _div(fig, "velocity")
+
+
+def funnel_charts(report: Report) -> list[str]:
+    rows = report.sections["funnel"].to_pylist()
+    charts = []
+    for i, pipeline in enumerate(dict.fromkeys(r["pipeline"] for r in rows)):
+        steps = [r for r in rows if r["pipeline"] == pipeline]
+        text = [
+            f"{r['reached']:,}"
+            + ("" if r["drop_off"] is None else f" · drop-off {fmt_number(r['drop_off'], 'percent')}")
+            for r in steps
+        ]
+        fig = go.Figure(
+            go.Funnel(
+                y=[r["stage"] for r in steps],
+                x=[r["reached"] for r in steps],
+                text=text,
+                textinfo="text",
+                marker_color=PALETTE[i % len(PALETTE)],
+                hovertemplate="%{y}: %{x:,} deals reached<extra></extra>",
+            )
+        )
+        fig.update_layout(title=f"Funnel — {pipeline}")
+        charts.append(_div(fig, f"funnel-{i}"))
+    return charts
+
+
+def time_in_stage_chart(report: Report) -> str:
+    rows = report.sections["time_in_stage"].to_pylist()
+    fig = go.Figure()
+    for i, pipeline in enumerate(dict.fromkeys(r["pipeline"] for r in rows)):
+        steps = [r for r in rows if r["pipeline"] == pipeline]
+        fig.add_trace(
+            go.Box(
+                name=pipeline,
+                x=[r["stage"] for r in steps],
+                q1=[r["p25_days"] for r in steps],
+                median=[r["p50_days"] for r in steps],
+                q3=[r["p75_days"] for r in steps],
+                lowerfence=[r["p05_days"] for r in steps],
+                upperfence=[r["p95_days"] for r in steps],
+                mean=[r["mean_days"] for r in steps],
+                marker_color=PALETTE[i % len(PALETTE)],
+            )
+        )
+    fig.update_layout(title="Time in stage (days; box P25–P75, whiskers P5–P95)", yaxis_title="days", boxmode="group")
+    return _div(fig, "time-in-stage")
+
+
+def cycle_chart(report: Report) -> str:
+    points = report.sections["cycle_scatter"].to_pylist()
+    overall = report.sections["cycle_overall"].to_pylist()
+    fig = go.Figure(
+        go.Scattergl(
+            x=[p["closed_at"] for p in points],
+            y=[p["cycle_days"] for p in points],
+            mode="markers",
+            marker=dict(size=6, color=PALETTE[0], opacity=0.55),
+            text=[p["deal_id"] for p in points],
+            hovertemplate="%{text}<br>closed %{x|%Y-%m-%d}<br>%{y:.1f} days<extra></extra>",
+            name="won deal",
+        )
+    )
+    if overall:
+        for label, key, color in (
+            ("P50", "cycle_median_days", PALETTE[1]),
+            ("P85", "cycle_p85_days", PALETTE[2]),
+            ("P95", "cycle_p95_days", PALETTE[6]),
+        ):
+            value = overall[0][key]
+            if value is not None:
+                fig.add_hline(
+                    y=value,
+                    line_dash="dash",
+                    line_color=color,
+                    annotation_text=f"{label} {value:.1f} d",
+                    annotation_position="top left",
+                )
+    fig.update_layout(title="Cycle time of won deals", xaxis_title="closed", yaxis_title="days from created to won")
+    return _div(fig, "cycle")
+
+
+def speed_to_lead_chart(report: Report) -> str:
+    rows = report.sections["speed_to_lead"].to_pylist()
+    bands = [
+        ("share_0_5", "< 5 min"),
+        ("share_5_15", "5–15 min"),
+        ("share_15_60", "15–60 min"),
+        ("share_60_plus", "60+ min"),
+        ("share_never", "never touched"),
+    ]
+    colors = ["#16a34a", "#84cc16", "#ca8a04", "#ea580c", "#9ca3af"]
+    fig = go.Figure()
+    for (key, name), color in zip(bands, colors, strict=True):
+        fig.add_trace(
+            go.Bar(
+                y=[r["label"] for r in rows],
+                x=[(r[key] or 0) * 100 for r in rows],
+                name=name,
+                orientation="h",
+                marker_color=color,
+                hovertemplate="%{y}: %{x:.1f} %<extra>" + name + "</extra>",
+            )
+        )
+    fig.update_layout(
+        title="Speed-to-lead: share of leads by time to first touch",
+        barmode="stack",
+        xaxis_title="% of leads",
+        xaxis_range=[0, 100],
+    )
+    return _div(fig, "speed-to-lead")
+
+
+def render_html(report: Report) -> str:
+    """The whole report as one HTML document."""
+    template = _env.get_template("report.html")
+    return template.render(
+        report=report,
+        s={name: table.to_pylist() for name, table in report.sections.items()},
+        plotlyjs=get_plotlyjs(),
+        charts={
+            "velocity": velocity_chart(report),
+            "funnels": funnel_charts(report),
+            "time_in_stage": time_in_stage_chart(report),
+            "cycle": cycle_chart(report),
+            "speed_to_lead": speed_to_lead_chart(report),
+        },
+        generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
+        version=salesvelocity.__version__,
+        no_data=NO_DATA,
+    )

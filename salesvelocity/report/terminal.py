@@ -1,0 +1,168 @@
+"""The report in the terminal: Rich tables that read well at 100 columns."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.text import Text
+
+from salesvelocity.output import fmt_number, rich_table
+from salesvelocity.report.build import Report
+
+TERMINAL_STUCK_ROWS = 10
+GROUP = {"team": "team", "person": "rep", None: "scope"}
+
+
+def render_terminal(report: Report, console: Console) -> None:
+    """Print every section of ``report`` with a one-line reading where it helps."""
+    s = report.sections
+    who = GROUP.get(report.by, report.by or "scope")
+    scope = f" — team {report.team}" if report.team else ""
+    console.print(
+        Text(
+            f"Funnel report {report.start:%Y-%m-%d} – {report.end:%Y-%m-%d}{scope} (as of {report.as_of:%Y-%m-%d})",
+            style="bold",
+        )
+    )
+    for note in report.notes:
+        console.print(Text(f"note: {note}", style="yellow"))
+
+    console.print(
+        rich_table(
+            "Sales velocity",
+            s["velocity"],
+            [
+                ("label", who, "text"),
+                ("opportunities", "opps", "int"),
+                ("win_rate", "win rate", "percent"),
+                ("avg_deal_size", "avg deal", "money"),
+                ("cycle_days", "cycle", "days"),
+                ("velocity_per_day", "velocity/day", "money"),
+            ],
+            caption="opportunities × win rate × avg deal ÷ cycle; win rate = won ÷ (won + lost) closed in window",
+        )
+    )
+    console.print(
+        rich_table(
+            "Cycle length of won deals",
+            s["cycle"],
+            [
+                ("label", who, "text"),
+                ("won", "won", "int"),
+                ("cycle_mean_days", "mean", "days"),
+                ("cycle_median_days", "median", "days"),
+                ("cycle_p85_days", "P85", "days"),
+            ],
+        )
+    )
+    console.print(
+        rich_table(
+            "Funnel: stage conversion (deals created in window; skipped stages count as passed)",
+            s["funnel"],
+            [
+                ("pipeline", "pipeline", "text"),
+                ("stage", "stage", "text"),
+                ("reached", "reached", "int"),
+                ("undecided", "still open", "int"),
+                ("conversion", "conversion", "percent"),
+                ("drop_off", "drop-off", "percent"),
+            ],
+        )
+    )
+    bottlenecks = [r for r in s["bottleneck"].to_pylist() if r["is_bottleneck"]]
+    reading = "; ".join(
+        f"{r['pipeline']}: {r['stage']} holds {fmt_number(r['share'], 'percent')} of won deals' time"
+        for r in bottlenecks
+    )
+    console.print(
+        rich_table(
+            "Time in stage (completed visits, days)",
+            s["time_in_stage"],
+            [
+                ("pipeline", "pipeline", "text"),
+                ("stage", "stage", "text"),
+                ("deals", "deals", "int"),
+                ("p50_days", "P50", "days"),
+                ("p85_days", "P85", "days"),
+                ("p95_days", "P95", "days"),
+            ],
+            caption=f"bottleneck — {reading}" if reading else None,
+        )
+    )
+    console.print(
+        rich_table(
+            "Aging open deals (at risk: age in stage > P85; stuck: > P95)",
+            s["aging"],
+            [
+                ("label", who, "text"),
+                ("open_deals", "open", "int"),
+                ("at_risk", "at risk", "int"),
+                ("stuck", "stuck", "int"),
+                ("stuck_amount", "stuck amount", "money"),
+            ],
+        )
+    )
+    if s["stuck_deals"].num_rows:
+        console.print(
+            rich_table(
+                "Where help is needed: oldest stuck and at-risk deals",
+                s["stuck_deals"].slice(0, TERMINAL_STUCK_ROWS),
+                [
+                    ("deal_id", "deal", "text"),
+                    ("owner", "owner", "text"),
+                    ("stage", "stage", "text"),
+                    ("age_days", "age", "days"),
+                    ("p95_days", "P95", "days"),
+                    ("flag", "flag", "text"),
+                    ("amount", "amount", "money"),
+                ],
+                caption="ask: what would help move this deal on?",
+            )
+        )
+    console.print(
+        rich_table(
+            "Speed-to-lead (minutes to first touch)",
+            s["speed_to_lead"],
+            [
+                ("label", GROUP.get(report.by, report.by) if s["speed_to_lead"].num_rows > 1 else "scope", "text"),
+                ("leads", "leads", "int"),
+                ("p50_minutes", "P50", "minutes"),
+                ("p85_minutes", "P85", "minutes"),
+                ("share_0_5", "<5m", "percent"),
+                ("share_5_15", "5–15", "percent"),
+                ("share_15_60", "15–60", "percent"),
+                ("share_60_plus", "60m+", "percent"),
+                ("share_never", "never", "percent"),
+            ],
+        )
+    )
+    console.print(
+        Group(
+            rich_table(
+                "Slippage",
+                s["slippage"],
+                [
+                    ("label", who, "text"),
+                    ("open_deals", "open", "int"),
+                    ("overdue", "overdue", "int"),
+                    ("overdue_amount", "overdue amt", "money"),
+                    ("won_late_share", "won late", "percent"),
+                    ("mean_slip_days", "avg slip", "days"),
+                ],
+                caption="overdue: open past expected close date; won late: closed after it",
+            ),
+            rich_table(
+                "Pipeline coverage of current targets",
+                s["coverage"],
+                [
+                    ("label", who if report.by in ("team", "person") else "scope", "text"),
+                    ("period_end", "period end", "text"),
+                    ("target", "target", "money"),
+                    ("won", "won", "money"),
+                    ("remaining", "remaining", "money"),
+                    ("coverage", "coverage", "ratio"),
+                    ("weighted_coverage", "weighted", "ratio"),
+                ],
+                caption="coverage = open pipeline expected to close in the period ÷ remaining target",
+            ),
+        )
+    )
