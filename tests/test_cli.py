@@ -31,8 +31,8 @@ def test_demo_builds_the_database_and_prints_velocity(tmp_path):
     db = tmp_path / "demo.duckdb"
     done = run("--db", str(db), "demo", "--deals", "600", "--as-of", "2026-12-01", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "Sales velocity by team" in done.stdout and "win rate" in done.stdout
-    assert db.exists()
+    assert "Sales velocity" in done.stdout and "win rate" in done.stdout and "Time in stage" in done.stdout
+    assert db.exists() and (tmp_path / "salesvelocity-report.html").stat().st_size > 1_000_000
 
 
 def test_demo_refuses_to_replace_imported_data(tmp_path, small_files):
