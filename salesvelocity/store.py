@@ -118,6 +118,16 @@ class Store:
         """Run an expression in the engine and return a pyarrow Table (small, aggregated results)."""
         return self.backend.to_pyarrow(expr)
 
+    def execute_sql(self, expr: ibis.Table) -> tuple[str, object]:
+        """Compile ``expr`` once, run that SQL in the engine; return (sql, pyarrow Table typed as ``expr``).
+
+        For callers that also show the SQL (``--show-sql``): compiling a large expression costs as much
+        as running it on a small table, so it is done once.
+        """
+        sql = self.to_sql(expr)
+        table = self.raw.sql(sql).to_arrow_table()
+        return sql, table.cast(expr.schema().to_pyarrow())
+
     def to_sql(self, expr: ibis.Expr) -> str:
         return str(ibis.to_sql(expr, dialect="duckdb"))
 

@@ -13,20 +13,24 @@ from datetime import date, datetime
 import ibis
 import ibis.expr.types as ir
 
-from salesvelocity.metrics.common import ALL_TIME, Tables, Window, as_datetime, days_between
+from salesvelocity.metrics.common import ALL_TIME, Tables, Window, as_datetime, days_between, memoised
 from salesvelocity.metrics.stages import stage_visits
 from salesvelocity.metrics.time_in_stage import deal_stage_durations
 
 
 def stage_thresholds(tables: Tables, as_of: datetime) -> ir.Table:
     """Per pipeline and stage: ``p85_days``, ``p95_days`` and ``history`` (deal-stages) before ``as_of``."""
-    spans = deal_stage_durations(tables)
-    spans = spans.filter(spans.last_exit < as_of)
-    return spans.group_by(["pipeline", "stage"]).agg(
-        history=spans.count().cast("int64"),
-        p85_days=spans.days.quantile(0.85),
-        p95_days=spans.days.quantile(0.95),
-    )
+
+    def build() -> ir.Table:
+        spans = deal_stage_durations(tables)
+        spans = spans.filter(spans.last_exit < as_of)
+        return spans.group_by(["pipeline", "stage"]).agg(
+            history=spans.count().cast("int64"),
+            p85_days=spans.days.quantile(0.85),
+            p95_days=spans.days.quantile(0.95),
+        )
+
+    return memoised(tables, f"stage_thresholds:{as_of.isoformat()}", build)
 
 
 def aging_deals(tables: Tables, as_of: date | datetime, by: str | None = None) -> ir.Table:
@@ -40,6 +44,8 @@ def aging_deals(tables: Tables, as_of: date | datetime, by: str | None = None) -
     visits = stage_visits(tables, by)
     current = visits.filter(visits.is_last, visits.status == "open", visits.kind == "open", visits.entered_at <= moment)
     current = current.mutate(age_days=days_between(ibis.literal(moment), current.entered_at))
+    facts = tables.table("deals").select("deal_id", "owner_id", "amount")
+    current = current.join(facts, "deal_id")
     limits = stage_thresholds(tables, moment)
     joined = current.left_join(limits, ["pipeline", "stage"])
     flag = ibis.cases(

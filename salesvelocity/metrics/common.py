@@ -25,6 +25,37 @@ class Tables(Protocol):
     def table(self, name: str) -> ir.Table: ...
 
 
+def memoised(tables: Tables, key: str, build) -> ir.Table:
+    """``build()``, materialised once in the engine when ``tables`` is a ``Memo``; else the expression."""
+    cached = getattr(tables, "cached", None)
+    return cached(key, build) if cached else build()
+
+
+class Memo:
+    """Tables whose shared intermediate results (stage visits) are materialised once, in the engine.
+
+    A report computes a dozen metrics over the same stage visits; building them once as a temporary
+    table instead of once per metric is what keeps a million-deal report within seconds.
+    """
+
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+        self._cache: dict[str, ir.Table] = {}
+
+    def table(self, name: str) -> ir.Table:
+        return self.tables.table(name)
+
+    def cached(self, key: str, build) -> ir.Table:
+        if key not in self._cache:
+            self._cache[key] = build().cache()
+        return self._cache[key]
+
+    def release(self) -> None:
+        for table in self._cache.values():
+            table.release()
+        self._cache.clear()
+
+
 @dataclass(frozen=True)
 class Window:
     """The half-open interval ``[start, end)``; ``None`` leaves a side unbounded."""

@@ -31,7 +31,7 @@ from salesvelocity.metrics import (
     time_in_stage,
     won_cycles,
 )
-from salesvelocity.metrics.common import GROUPINGS, with_labels
+from salesvelocity.metrics.common import GROUPINGS, Memo, with_labels
 from salesvelocity.metrics.coverage import SCOPES
 from salesvelocity.metrics.speed_to_lead import LEAD_GROUPINGS
 from salesvelocity.store import Store
@@ -95,10 +95,11 @@ def build_report(
     end = end or (start + timedelta(days=DEFAULT_DAYS) if start and not end else default_end)
     start = start or end - timedelta(days=DEFAULT_DAYS)
     window = Window.of(start, end)
-    tables = store
+    scoped = store
     if team is not None:
         team = resolve_team(store, team)
-        tables = TeamScope(store, team)
+        scoped = TeamScope(store, team)
+    tables = Memo(scoped)
     as_of = window.end
     report = Report(window.start, window.end, as_of, by, team)
 
@@ -138,9 +139,11 @@ def build_report(
         "coverage": _labelled(tables, coverage_by, pipeline_coverage(tables, as_of, coverage_by)),
         "cycle_scatter": scatter,
     }
-    for name, expr in expressions.items():
-        report.sql[name] = store.to_sql(expr)
-        report.sections[name] = store.execute(expr)
+    try:
+        for name, expr in expressions.items():
+            report.sql[name], report.sections[name] = store.execute_sql(expr)
+    finally:
+        tables.release()
     if report.sections["velocity"].num_rows == 0:
         report.notes.append("no deals were created or closed in this window")
     return report

@@ -1,0 +1,206 @@
+"""Benchmark: the full funnel report on the 1M-deal demo (~4M stage changes) against plain pandas.
+
+    python benchmarks/report.py [--deals 1000000] [--runs 3]
+
+1. Builds (once, cached in benchmarks/out/) the demo company as a DuckDB file.
+2. Times ``build_report`` (every section of `salesvelocity report`, run in DuckDB) in a child process
+   that also reports its peak memory (ru_maxrss).
+3. Times a straightforward pandas implementation of the same metrics (tables already loaded into
+   DataFrames; loading is not counted, which favours pandas) and checks both give the same numbers.
+
+Targets (design.md §8): ≤ 3 s, ≥ 10× faster than pandas, peak memory ≤ 2 GB. The machine is a shared
+2-core box: figures vary by ±20 % from run to run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import resource
+import subprocess
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import salesvelocity as sv
+from salesvelocity.demo import generate, load_demo
+from salesvelocity.report.build import build_report
+
+AS_OF = date(2026, 12, 1)
+OUT = Path(__file__).parent / "out"
+
+
+def database(deals: int) -> Path:
+    path = OUT / f"demo-{deals}.duckdb"
+    if not path.exists():
+        OUT.mkdir(exist_ok=True)
+        with sv.connect(path) as con:
+            load_demo(con, generate(deals, 1, AS_OF))
+    return path
+
+
+def engine_run(path: Path, runs: int) -> dict:
+    """Run in a child process: best-of-``runs`` time, peak RSS and the numbers to compare."""
+    with sv.connect(path, create=False) as con:
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            report = build_report(con, today=AS_OF)
+            times.append(time.perf_counter() - t0)
+    s = {k: v.to_pylist() for k, v in report.sections.items()}
+    return {
+        "seconds": min(times),
+        "all_seconds": times,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "window": [report.start.isoformat(), report.end.isoformat()],
+        "velocity": {r["group"]: r["velocity_per_day"] for r in s["velocity"]},
+        "win_rate": {r["group"]: r["win_rate"] for r in s["velocity"]},
+        "cycle_p85": {r["group"]: r["cycle_p85_days"] for r in s["cycle"]},
+        "tis_p85": {f"{r['pipeline']}/{r['stage']}": r["p85_days"] for r in s["time_in_stage"]},
+        "conversion": {f"{r['pipeline']}/{r['stage']}": r["conversion"] for r in s["funnel"] if r["stage"] != "Won"},
+        "stuck": {r["group"]: r["stuck"] for r in s["aging"]},
+        "lead_p50": {r["group"]: r["p50_minutes"] for r in s["speed_to_lead"]},
+        "overdue": {r["group"]: r["overdue"] for r in s["slippage"]},
+    }
+
+
+# -- the same metrics, written the way a pandas user would ------------------------------------------
+def pandas_report(t: dict[str, pd.DataFrame], start: datetime, end: datetime) -> dict:
+    deals = t["deals"].merge(
+        t["people"][["person_id", "team_id"]], left_on="owner_id", right_on="person_id", how="left"
+    )
+    deals["amount"] = deals["amount"].astype(float)
+    out: dict = {}
+    created = deals[(deals.created_at >= start) & (deals.created_at < end)]
+    closed = deals[deals.status.isin(["won", "lost"]) & (deals.closed_at >= start) & (deals.closed_at < end)]
+    won = closed[closed.status == "won"].copy()
+    won["cycle"] = (won.closed_at - won.created_at).dt.total_seconds() / 86400
+    opps = created.groupby("team_id").size()
+    wins = won.groupby("team_id").size()
+    decided = closed.groupby("team_id").size()
+    rate = (wins / decided).fillna(0.0)
+    size = won.groupby("team_id").amount.mean()
+    cycle = won.groupby("team_id").cycle.mean()
+    out["velocity"] = (opps * rate * size / cycle).to_dict()
+    out["win_rate"] = rate.to_dict()
+    out["cycle_p85"] = won.groupby("team_id").cycle.quantile(0.85).to_dict()
+
+    stages = t["stages"]
+    sc = t["stage_changes"].sort_values(["deal_id", "entered_at", "stage"])
+    sc["next_at"] = sc.groupby("deal_id").entered_at.shift(-1)
+    sc = sc.merge(
+        deals[["deal_id", "pipeline", "status", "created_at", "closed_at", "team_id", "amount", "owner_id"]],
+        on="deal_id",
+    )
+    sc = sc.merge(stages[["pipeline", "stage", "position", "kind"]], on=["pipeline", "stage"], how="left")
+    sc["exited_at"] = sc.next_at.fillna(sc.closed_at)
+    sc["days"] = (sc.exited_at - sc.entered_at).dt.total_seconds() / 86400
+    done = sc[(sc.kind == "open") & sc.days.notna()]
+    spans = (
+        done.groupby(["deal_id", "pipeline", "stage"])
+        .agg(days=("days", "sum"), last_exit=("exited_at", "max"))
+        .reset_index()
+    )
+    inwin = spans[(spans.last_exit >= start) & (spans.last_exit < end)]
+    out["tis_p85"] = {f"{p}/{s}": v for (p, s), v in inwin.groupby(["pipeline", "stage"]).days.quantile(0.85).items()}
+
+    cohort = sc[(sc.created_at >= start) & (sc.created_at < end)]
+    prog = (
+        cohort.groupby(["deal_id", "pipeline"])
+        .agg(
+            furthest=("position", lambda p: p[cohort.loc[p.index, "kind"] == "open"].max()),
+            won=("status", lambda s: (s == "won").any()),
+            open=("status", lambda s: (s == "open").any()),
+        )
+        .reset_index()
+    )
+    prog["furthest"] = prog.furthest.fillna(0)
+    conv = {}
+    for row in stages[stages.kind == "open"].itertuples():
+        d = prog[prog.pipeline == row.pipeline]
+        reached = d.won | (d.furthest >= row.position)
+        passed = d.won | (d.furthest > row.position)
+        undecided = d.open & (d.furthest == row.position)
+        denom = reached.sum() - undecided.sum()
+        if reached.sum():
+            conv[f"{row.pipeline}/{row.stage}"] = passed.sum() / denom if denom else None
+    out["conversion"] = conv
+
+    history = spans[spans.last_exit < end].groupby(["pipeline", "stage"]).days.quantile([0.85, 0.95]).unstack()
+    history.columns = ["p85", "p95"]
+    current = sc[sc.next_at.isna() & (sc.status == "open") & (sc.kind == "open") & (sc.entered_at <= end)].copy()
+    current["age"] = (end - current.entered_at).dt.total_seconds() / 86400
+    current = current.merge(history.reset_index(), on=["pipeline", "stage"], how="left")
+    current["stuck"] = current.age > current.p95
+    out["stuck"] = current.groupby("team_id").stuck.sum().to_dict()
+
+    leads = t["leads"].merge(
+        t["people"][["person_id", "team_id"]], left_on="owner_id", right_on="person_id", how="left"
+    )
+    leads = leads[(leads.created_at >= start) & (leads.created_at < end)]
+    minutes = (leads.first_touch_at - leads.created_at).dt.total_seconds() / 60
+    out["lead_p50"] = minutes.groupby(leads.team_id).quantile(0.5).to_dict()
+
+    open_deals = deals[(deals.status == "open") & (deals.created_at <= end)]
+    late = open_deals.expected_close_on < pd.Timestamp(end.date())
+    out["overdue"] = late.groupby(open_deals.team_id).sum().to_dict()
+    return out
+
+
+def same(a, b, path="") -> list[str]:
+    if isinstance(a, dict):
+        keys = set(a) | set(b)
+        return [m for k in sorted(keys) for m in same(a.get(k), b.get(k), f"{path}/{k}")]
+    if a is None or b is None or (isinstance(a, float) and math.isnan(a)) or (isinstance(b, float) and math.isnan(b)):
+        na = a is None or (isinstance(a, float) and math.isnan(a))
+        nb = b is None or (isinstance(b, float) and math.isnan(b))
+        return [] if na and nb else [f"{path}: {a} != {b}"]
+    return [] if np.isclose(float(a), float(b), rtol=1e-6, atol=1e-6) else [f"{path}: {a} != {b}"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--deals", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(engine_run(args.child, args.runs)))
+        return
+    path = database(args.deals)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(path), "--runs", str(args.runs)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    engine = json.loads(done.stdout)
+    with sv.connect(path, create=False) as con:
+        frames = {
+            n: con.raw.sql(f'SELECT * FROM "{n}"').df() for n in ("deals", "people", "stages", "stage_changes", "leads")
+        }
+        counts = {n: len(f) for n, f in frames.items()}
+    start, end = (datetime.fromisoformat(x) for x in engine["window"])
+    t0 = time.perf_counter()
+    reference = pandas_report(frames, start, end)
+    pandas_seconds = time.perf_counter() - t0
+    problems = [m for key in reference for m in same(engine[key], reference[key], key)]
+    print(f"data: {counts['deals']:,} deals, {counts['stage_changes']:,} stage changes, {counts['leads']:,} leads")
+    print(f"window: {start:%Y-%m-%d} – {end:%Y-%m-%d}")
+    print(
+        f"salesvelocity report (DuckDB): {engine['seconds']:.2f} s best of {args.runs} "
+        f"({', '.join(f'{x:.2f}' for x in engine['all_seconds'])}); peak memory {engine['peak_mb']:,.0f} MB"
+    )
+    print(f"pandas, same metrics:          {pandas_seconds:.2f} s  →  {pandas_seconds / engine['seconds']:.1f}× faster")
+    print("same numbers:", "yes" if not problems else f"NO ({len(problems)} differ)")
+    for line in problems[:20]:
+        print("  ", line)
+
+
+if __name__ == "__main__":
+    main()
