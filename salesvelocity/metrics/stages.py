@@ -89,8 +89,9 @@ def _base_visits(tables: Tables) -> ir.Table:
 def stage_visits(tables: Tables, by: str | None = None) -> ir.Table:
     """One row per visit, with the deal's facts and the stage's position and kind.
 
-    Columns: ``deal_id``, ``group``, ``pipeline``, ``status``, ``created_at``, ``closed_at``, ``stage``, ``position``, ``kind``, ``entered_at``, ``exited_at`` (NULL for the open
-    visit of an open deal), ``days`` (completed duration, NULL for an open visit), ``is_last`` (bool).
+    Columns: ``deal_id``, ``group``, ``pipeline``, ``status``, ``created_at``, ``closed_at``, ``stage``,
+    ``position``, ``kind``, ``entered_at``, ``exited_at`` (NULL for the open visit of an open deal),
+    ``days`` (completed duration, NULL for an open visit), ``is_last`` (bool).
     When ``tables`` can cache (see ``common.Memo``), the visits are computed once per report.
     """
     visits = memoised(tables, "stage_visits", lambda: _base_visits(tables))
