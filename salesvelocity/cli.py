@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +16,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 import salesvelocity
 from salesvelocity.config import load_settings
 from salesvelocity.errors import SalesVelocityError, StoreError
+from salesvelocity.output import to_csv, to_json
 from salesvelocity.store import Store, connect
 
 app = typer.Typer(
@@ -296,6 +297,209 @@ def write_report(result, fmt: Format, output: Path | None) -> None:
         console.print(f"wrote {fmt.value.upper()} report to {output}")
     else:
         sys.stdout.write(text + "\n")
+
+
+class Cadence(StrEnum):
+    week = "week"
+    sprint = "sprint"
+    month = "month"
+    quarter = "quarter"
+
+
+class TrendMetric(StrEnum):
+    velocity = "velocity"
+    throughput = "throughput"
+    won_amount = "won_amount"
+    created = "created"
+    win_rate = "win_rate"
+    deal_size = "deal_size"
+    cycle = "cycle"
+    net_flow = "net_flow"
+    wip = "wip"
+
+
+@app.command()
+def trend(
+    metric: Annotated[TrendMetric, typer.Option("--metric", help="What to follow per period.")] = TrendMetric.velocity,
+    cadence: Annotated[Cadence, typer.Option("--cadence", help="Period length.")] = Cadence.week,
+    anchor: Annotated[
+        str | None, typer.Option("--anchor", help="First day of a sprint, YYYY-MM-DD (sprints are 14 days).")
+    ] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD [default: a year back].")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Day after the last, YYYY-MM-DD [default: today].")] = None,
+    by: Annotated[By, typer.Option("--by", help="One series per group.")] = By.team,
+    team: Annotated[str | None, typer.Option("--team", help="Only this team (id or name).")] = None,
+    baseline: Annotated[int, typer.Option(help="Points in the XmR baseline (at least 6).")] = 12,
+    periods: Annotated[int, typer.Option(help="Periods shown per group in the terminal.")] = 8,
+    fmt: Annotated[Format, typer.Option("--format", help="table, json, csv or html.")] = Format.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+    show_sql: Annotated[bool, typer.Option("--show-sql", help="Print the SQL of the series first.")] = False,
+) -> None:
+    """A metric per period (week, 2-week sprint, month, quarter) with signal-vs-noise verdicts.
+
+    Each group's series gets an XmR process-behaviour chart: centre = mean of the first --baseline
+    points, natural limits = centre ± 2.66 × average moving range. A signal is (1) a point outside the
+    limits, (2) 3 of 4 points beyond halfway to a limit on one side, or (3) 8 points in a row on one
+    side of the centre; everything else is noise, and is reported as "no signal". Periods still running
+    are shown but never judged. Metrics: velocity (formula per period), throughput (won deals),
+    won_amount, created, win_rate, deal_size, cycle (days, won deals), net_flow (created - closed),
+    wip (open deals at period end).
+    """
+    from salesvelocity.metrics.cadence import DEFAULT_ANCHOR
+    from salesvelocity.report.trend import build_trend
+
+    store = open_store()
+    result = build_trend(
+        store,
+        metric.value,
+        cadence.value,
+        parse_day(from_, "--from"),
+        parse_day(to, "--to"),
+        None if by == By.none else by.value,
+        team,
+        parse_day(anchor, "--anchor") or DEFAULT_ANCHOR,
+        baseline,
+    )
+    store.close()
+    if show_sql:
+        console.print(f"-- series\n{result.sql};\n", highlight=False, markup=False)
+    if fmt == Format.table:
+        from salesvelocity.report.flow_terminal import render_trend
+
+        render_trend(result, console, periods)
+    elif fmt == Format.html:
+        from salesvelocity.report.flow_html import trend_page
+
+        _write(trend_page(result), output or Path("salesvelocity-trend.html"), "HTML trend")
+    elif fmt == Format.json:
+        _emit(to_json(result.to_dict()), output, "JSON trend")
+    else:
+        _emit(to_csv(result.series), output, "CSV trend")
+
+
+class ForecastMetric(StrEnum):
+    count = "count"
+    amount = "amount"
+
+
+@app.command()
+def forecast(
+    by_date: Annotated[str | None, typer.Option("--by-date", help="How much by this day (YYYY-MM-DD)?")] = None,
+    reach: Annotated[float | None, typer.Option("--reach", help="When will the total reach this?")] = None,
+    target: Annotated[bool, typer.Option("--target", help="Chance of reaching the current period's target.")] = False,
+    metric: Annotated[ForecastMetric, typer.Option(help="Won deals (count) or won amount.")] = ForecastMetric.count,
+    team: Annotated[str | None, typer.Option("--team", help="Only this team (id or name).")] = None,
+    history_days: Annotated[int, typer.Option(help="Days of history to resample.", min=14)] = 84,
+    trials: Annotated[int, typer.Option(help="Monte Carlo trials.", min=100)] = 10_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same forecast.")] = 1,
+    run_backtest: Annotated[
+        bool, typer.Option("--backtest", help="How often did the 85 % line hold over the last two years?")
+    ] = False,
+    fmt: Annotated[Format, typer.Option("--format", help="table, json, csv or html.")] = Format.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+) -> None:
+    """Monte Carlo forecast of throughput: how much by a date, when a total is reached, target odds.
+
+    Each of --trials simulated futures draws days at random from the last --history-days of daily
+    throughput (won deals or won amount by close date). "How much by D" is the total reached with
+    50/85/95 % confidence (the 50th/15th/5th percentile of simulated totals); "when" is the date by
+    which the total is reached with 50/85/95 % confidence. With no question asked, it forecasts the
+    total by the end of the current quarter. --backtest reports how often the real outcome was at or
+    above the 85 % line in the past (well calibrated: near 85 %).
+    """
+    from salesvelocity.report.forecast_view import build_forecast
+
+    store = open_store()
+    result = build_forecast(
+        store,
+        parse_day(by_date, "--by-date"),
+        reach,
+        target,
+        metric.value,
+        team,
+        history_days,
+        trials,
+        seed,
+        run_backtest,
+    )
+    store.close()
+    if fmt == Format.table:
+        from salesvelocity.report.flow_terminal import render_forecast
+
+        render_forecast(result, console)
+    elif fmt == Format.html:
+        from salesvelocity.report.flow_html import forecast_page
+
+        _write(forecast_page(result), output or Path("salesvelocity-forecast.html"), "HTML forecast")
+    elif fmt == Format.json:
+        _emit(to_json(result.to_dict()), output, "JSON forecast")
+    else:
+        _emit(_forecast_csv(result), output, "CSV forecast")
+
+
+def _forecast_csv(result) -> str:
+    lines = ["question,confidence,answer"]
+    for question, answer in result.answers.items():
+        for confidence, value in (answer.get("by_confidence") or {}).items():
+            lines.append(f"{question},{confidence},{'' if value is None else value}")
+        for key in ("probability", "hit_rate"):
+            if key in answer:
+                lines.append(f"{question},{key},{answer[key]}")
+    return "\n".join(lines) + "\n"
+
+
+@app.command()
+def annotate(
+    label: Annotated[str | None, typer.Argument(help='What changed, e.g. "weekly deal coaching".')] = None,
+    at: Annotated[str | None, typer.Option("--at", help="When it changed, YYYY-MM-DD [default: today].")] = None,
+    team: Annotated[str | None, typer.Option("--team", help="The team it applies to (default: the company).")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List changes with their judgment.")] = False,
+    cadence: Annotated[Cadence, typer.Option("--cadence", help="Period used to judge.")] = Cadence.week,
+    fmt: Annotated[Format, typer.Option("--format", help="table or json (for --list).")] = Format.table,
+) -> None:
+    """Record a change worth judging later, or --list changes with the patience guard's verdict.
+
+    A change made at t can be judged honestly from t + the P85 cycle length, and not before the
+    series holds 6 complete periods after t; until then the answer is "too early to tell". After it,
+    velocity, throughput, win rate and cycle time before and after are compared on an XmR chart whose
+    limits come from the periods before the change.
+    """
+    from salesvelocity.patience import add_annotation, judge_all
+
+    store = open_store(create=True)
+    if label is not None:
+        day = parse_day(at, "--at") or date.today()
+        team_id = None
+        if team is not None:
+            from salesvelocity.report.build import resolve_team
+
+            team_id = resolve_team(store, team)
+        annotation_id = add_annotation(store, label, datetime.combine(day, time.min), team_id)
+        console.print(f"recorded {annotation_id}: {label!r} on {day} ({'team ' + team_id if team_id else 'company'})")
+    if list_ or label is None:
+        from salesvelocity.report.build import default_window
+
+        _, as_of = default_window(store)
+        judgments = judge_all(store, as_of, cadence.value)
+        if fmt == Format.json:
+            _emit(to_json([j.__dict__ | {"summary": j.summary} for j in judgments]), None, "")
+        else:
+            from salesvelocity.report.flow_terminal import render_judgments
+
+            render_judgments(judgments, console)
+    store.close()
+
+
+def _write(text: str, path: Path, what: str) -> None:
+    path.write_text(text, encoding="utf-8")
+    console.print(f"wrote {what} to {path.resolve()}")
+
+
+def _emit(text: str, output: Path | None, what: str) -> None:
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        _write(text, output, what)
 
 
 def _is_demo(store: Store) -> bool:

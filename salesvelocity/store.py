@@ -125,6 +125,9 @@ class Store:
         as running it on a small table, so it is done once.
         """
         sql = self.to_sql(expr)
+        # In-memory tables (period spines) are registered by Ibis just before execution; ibis is pinned
+        # to 12.0, whose DuckDB backend exposes this hook.
+        self.backend._run_pre_execute_hooks(expr)
         table = self.raw.sql(sql).to_arrow_table()
         return sql, table.cast(expr.schema().to_pyarrow())
 

@@ -1,0 +1,137 @@
+"""`salesvelocity forecast`: how much by a date, when a total is reached, the chance of hitting a target."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+
+from salesvelocity.errors import MetricError
+from salesvelocity.forecast import (
+    DEFAULT_HISTORY_DAYS,
+    DEFAULT_TRIALS,
+    NotEnoughHistory,
+    backtest,
+    daily_throughput,
+    how_many,
+    when,
+)
+from salesvelocity.metrics import TeamScope
+from salesvelocity.report.build import default_window, resolve_team
+from salesvelocity.store import Store
+
+BACKTEST_SPAN_DAYS = 730
+
+
+@dataclass
+class ForecastResult:
+    as_of: date
+    metric: str
+    team: str | None
+    history_days: int
+    trials: int
+    seed: int
+    history_total: float
+    answers: dict = field(default_factory=dict)
+    distribution: list[float] = field(default_factory=list)
+    message: str | None = None
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "distribution"} | {
+            "distribution_sample": self.distribution[:1000]
+        }
+
+
+def build_forecast(
+    store: Store,
+    by_date: date | None = None,
+    reach: float | None = None,
+    target: bool = False,
+    metric: str = "count",
+    team: str | None = None,
+    history_days: int = DEFAULT_HISTORY_DAYS,
+    trials: int = DEFAULT_TRIALS,
+    seed: int = 1,
+    run_backtest: bool = False,
+    today: date | None = None,
+) -> ForecastResult:
+    """Run the requested forecasts; with nothing requested, how many by the end of the current quarter."""
+    _, as_of = default_window(store, today)
+    tables = store
+    if team is not None:
+        team = resolve_team(store, team)
+        tables = TeamScope(store, team)
+    history = daily_throughput(tables, as_of, history_days, metric)
+    result = ForecastResult(as_of, metric, team, history_days, trials, seed, float(history.sum()))
+    rng = np.random.default_rng(seed)
+    if by_date is None and reach is None and not target:
+        by_date = _quarter_end(as_of)
+    try:
+        if by_date is not None:
+            if by_date < as_of:
+                raise MetricError(
+                    f"--by-date {by_date} is before the forecast starts ({as_of})", hint="pick a later date"
+                )
+            horizon = (by_date - as_of).days + 1
+            answer = how_many(history, horizon, trials, rng)
+            result.answers["how_many"] = {
+                "by_date": by_date,
+                "days": horizon,
+                "by_confidence": {str(c): v for c, v in answer.by_confidence.items()},
+            }
+            result.distribution = answer.totals.tolist()
+        if reach is not None:
+            answer = when(history, reach, trials, rng)
+            result.answers["when"] = {
+                "reach": reach,
+                "by_confidence": {str(c): d for c, d in answer.dates(as_of).items()},
+            }
+            if not result.distribution:
+                result.distribution = [float(d) for d in answer.days if np.isfinite(d)]
+        if target:
+            result.answers["target"] = _target_probability(store, tables, team, as_of, history, metric, trials, rng)
+        if run_backtest:
+            span = daily_throughput(tables, as_of, BACKTEST_SPAN_DAYS, metric)
+            first = int(np.argmax(span > 0)) if span.any() else len(span)
+            bt = backtest(span[first:], history_days, 28, 7, min(trials, 2000), rng)
+            result.answers["backtest"] = {
+                "origins": bt.origins,
+                "hits": bt.hits,
+                "hit_rate": bt.hit_rate,
+                "horizon_days": bt.horizon_days,
+            }
+    except NotEnoughHistory as exc:
+        result.message = f"not enough history: {exc}"
+    return result
+
+
+def _quarter_end(day: date) -> date:
+    month = 3 * ((day.month - 1) // 3) + 4
+    first_next = date(day.year + (month > 12), (month - 1) % 12 + 1, 1)
+    return first_next - timedelta(days=1)
+
+
+def _target_probability(store, tables, team, as_of, history, metric, trials, rng) -> dict:
+    kind = "won_deals" if metric == "count" else "won_amount"
+    scope, scope_id = ("team", team) if team else ("company", None)
+    row = store.sql(
+        "SELECT period_start, period_end, sum(value) FROM targets WHERE scope = ? AND scope_id IS NOT DISTINCT FROM ? "
+        "AND metric = ? AND period_start <= ? AND period_end >= ? GROUP BY 1, 2 ORDER BY 1 LIMIT 1",
+        [scope, scope_id, kind, as_of, as_of],
+    ).fetchone()
+    if row is None:
+        return {"message": f"no {scope} {kind} target covers {as_of}"}
+    period_start, period_end, value = row[0], row[1], float(row[2])
+    so_far = daily_throughput(tables, as_of, (as_of - period_start).days, metric).sum() if as_of > period_start else 0.0
+    remaining = max(value - so_far, 0.0)
+    horizon = (period_end - as_of).days + 1
+    totals = how_many(history, horizon, trials, rng).totals
+    return {
+        "period": [period_start, period_end],
+        "target": value,
+        "so_far": float(so_far),
+        "remaining": remaining,
+        "days_left": horizon,
+        "probability": float((totals >= remaining).mean()) if remaining > 0 else 1.0,
+    }
