@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -482,7 +483,7 @@ def annotate(
         _, as_of = default_window(store)
         judgments = judge_all(store, as_of, cadence.value)
         if fmt == Format.json:
-            _emit(to_json([j.__dict__ | {"summary": j.summary} for j in judgments]), None, "")
+            _emit(to_json([dataclasses.asdict(j) | {"summary": j.summary} for j in judgments]), None, "")
         else:
             from salesvelocity.report.flow_terminal import render_judgments
 

@@ -6,12 +6,14 @@ Numbers are formatted for reading in the terminal only; JSON and CSV carry full 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import math
 from datetime import date, datetime
 from decimal import Decimal
 
+import numpy as np
 import pyarrow as pa
 from rich.table import Table
 
@@ -45,6 +47,12 @@ def to_json(payload: object) -> str:
             return [walk(v) for v in x]
         if isinstance(x, pa.Table):
             return walk(x.to_pylist())
+        if dataclasses.is_dataclass(x) and not isinstance(x, type):
+            return walk(dataclasses.asdict(x))
+        if isinstance(x, np.generic):
+            return walk(x.item())
+        if isinstance(x, np.ndarray):
+            return walk(x.tolist())
         return clean(x)
 
     return json.dumps(walk(payload), default=_json_default, indent=2, ensure_ascii=False)

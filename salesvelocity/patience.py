@@ -126,6 +126,9 @@ def judge(
     start = first_after
     for _ in range(BASELINE_POINTS):
         start = period_floor(start - timedelta(days=1), cadence, anchor)
+    first = store.execute(tables.table("deals").created_at.min().name("first").as_table()).to_pylist()[0]["first"]
+    if first is not None and first.date() > start:
+        start = period_floor(first.date(), cadence, anchor)  # weeks before any data are not zeros
     series = store.execute(period_series(tables, start, as_of, cadence, None, anchor)).to_pylist()
     series = [p for p in series if p["complete"]]
     cut = datetime.combine(first_after, time.min)

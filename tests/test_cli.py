@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -63,3 +64,61 @@ def test_init_then_import_with_dry_run(tmp_path, small_files):
 
 def test_usage_errors_exit_2():
     assert run("report", "--nonsense").returncode == 2
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    db = folder / "demo.duckdb"
+    done = run("--db", str(db), "demo", "--deals", "2000", "--as-of", "2026-12-01", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    return db
+
+
+def test_trend_json_and_table(demo_db):
+    done = run("--db", str(demo_db), "trend", "--metric", "cycle", "--team", "T01", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["metric"] == "cycle" and doc["groups"][0]["group"] == "T01"
+    assert doc["groups"][0]["limits"]["baseline_points"] == 12
+    table = run("--db", str(demo_db), "trend", "--cadence", "month", "--by", "none")
+    assert table.returncode == 0 and "natural limits" in table.stdout
+
+
+def test_forecast_answers_each_question(demo_db):
+    done = run(
+        "--db",
+        str(demo_db),
+        "forecast",
+        "--by-date",
+        "2026-12-31",
+        "--reach",
+        "300",
+        "--target",
+        "--metric",
+        "count",
+        "--backtest",
+        "--trials",
+        "2000",
+        "--format",
+        "json",
+    )
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    many = doc["answers"]["how_many"]["by_confidence"]
+    assert many["50"] >= many["85"] >= many["95"]
+    assert set(doc["answers"]["when"]["by_confidence"]) == {"50", "85", "95"}
+    assert 0 <= doc["answers"]["backtest"]["hit_rate"] <= 1
+    again = run("--db", str(demo_db), "forecast", "--by-date", "2026-12-31", "--trials", "2000", "--format", "json")
+    assert json.loads(again.stdout)["answers"]["how_many"] == doc["answers"]["how_many"]  # seeded
+
+
+def test_annotate_then_list(demo_db, tmp_path):
+    db = tmp_path / "copy.duckdb"
+    db.write_bytes(demo_db.read_bytes())
+    added = run("--db", str(db), "annotate", "new lead routing", "--at", "2026-11-20", "--team", "DACH")
+    assert added.returncode == 0 and "recorded" in added.stdout
+    listed = run("--db", str(db), "annotate", "--list", "--format", "json")
+    changes = {c["label"]: c for c in json.loads(listed.stdout)}
+    assert changes["new lead routing"]["status"] == "too early to tell"
+    assert changes["new lead routing"]["scope_id"] == "T02"

@@ -405,7 +405,9 @@ def generate(deals: int = 5_000, seed: int = 7, as_of: date | None = None) -> di
     elapsed = (now - q_days[-2]) / (q_days[-1] - q_days[-2])
     pace = won_by.copy()
     pace[:, -2] = won_by[:, -2] / max(elapsed, 0.1)
-    target_value = np.round(np.maximum(pace * rng.uniform(0.95, 1.3, won_by.shape), 1000.0), -3)
+    ambition = rng.uniform(0.95, 1.3, won_by.shape)
+    ambition[:, -2] = rng.uniform(0.85, 1.05, n_teams)  # this quarter: within reach, not a sure thing
+    target_value = np.round(np.maximum(pace * ambition, 1000.0), -3)
     tq, qq = np.meshgrid(np.arange(n_teams), np.arange(len(q_start) - 1), indexing="ij")
     tq, qq = tq.ravel(), qq.ravel()
     company = target_value[:, :-1].sum(axis=0)

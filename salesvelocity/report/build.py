@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
@@ -36,6 +37,9 @@ from salesvelocity.metrics.coverage import SCOPES
 from salesvelocity.metrics.speed_to_lead import LEAD_GROUPINGS
 from salesvelocity.store import Store
 
+if TYPE_CHECKING:
+    from salesvelocity.report.over_time import OverTime
+
 DEFAULT_DAYS = 90
 STUCK_LIST_LIMIT = 25
 SCATTER_LIMIT = 5000
@@ -53,6 +57,7 @@ class Report:
     sections: dict[str, pa.Table] = field(default_factory=dict)
     sql: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    over_time: OverTime | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -62,6 +67,7 @@ class Report:
             "team": self.team,
             "notes": self.notes,
             "sections": {name: table.to_pylist() for name, table in self.sections.items()},
+            "over_time": self.over_time.to_dict() if self.over_time else None,
         }
 
 
@@ -87,8 +93,13 @@ def build_report(
     team: str | None = None,
     opportunities: str = "created",
     today: date | None = None,
+    over_time: bool = True,
 ) -> Report:
-    """Compute the funnel report for ``[start, end)`` (default: the last 90 days of data)."""
+    """Compute the funnel report for ``[start, end)`` (default: the last 90 days of data).
+
+    With ``over_time`` the report also follows velocity per week with signal-vs-noise verdicts, the
+    cumulative flow, a forecast to the quarter's end and the verdict on every recorded change.
+    """
     if by is not None and by not in GROUPINGS:
         raise MetricError(f"cannot group by {by!r}", hint=f"choose one of: {', '.join(GROUPINGS)}, or none")
     default_start, default_end = default_window(store, today)
@@ -144,6 +155,10 @@ def build_report(
             report.sql[name], report.sections[name] = store.execute_sql(expr)
     finally:
         tables.release()
+    if over_time:
+        from salesvelocity.report.over_time import build_over_time
+
+        report.over_time = build_over_time(store, window.end.date(), by if by in ("team", "person") else None, team)
     if report.sections["velocity"].num_rows == 0:
         report.notes.append("no deals were created or closed in this window")
     return report

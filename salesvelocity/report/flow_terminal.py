@@ -110,16 +110,29 @@ def render_forecast(result: ForecastResult, console: Console) -> None:
 
 
 def render_judgments(judgments: list[Judgment], console: Console) -> None:
+    """One row per change and metric that moved beyond the noise (or one row saying why not)."""
     if not judgments:
         console.print('no changes recorded yet: `salesvelocity annotate "what changed" --at YYYY-MM-DD`')
         return
     table = Table(title="Changes and what the data says (patience guard)", title_justify="left")
-    for header in ("date", "change", "scope", "judge from", "verdict"):
-        table.add_column(header, overflow="fold")
+    for header in ("since", "change", "scope", "judge from", "what moved", "before → after", "reading"):
+        table.add_column(header, overflow="fold", no_wrap=header in ("since", "judge from", "what moved"))
     for j in judgments:
-        table.add_row(f"{j.at:%Y-%m-%d}", j.label, j.scope_id or "company", f"{j.judgment_date}", j.summary)
+        moved = [v for v in j.verdicts if v.signal]
+        head = [f"{j.at:%Y-%m-%d}", j.label, j.scope_id or "company", f"{j.judgment_date}"]
+        if not moved:
+            table.add_row(*head, "–", "", j.summary)
+        for k, v in enumerate(moved):
+            table.add_row(
+                *(head if k == 0 else ["", "", "", ""]),
+                WORDS[v.metric],
+                f"{_short(v.before_mean)} → {_short(v.after_mean)}",
+                "better" if v.improved else "worse",
+            )
     console.print(table)
-    for j in judgments:
-        for v in j.verdicts:
-            if v.signal:
-                console.print(f"  {j.label} — {WORDS[v.metric]}: {v.sentences[0]}", highlight=False)
+
+
+def _short(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.2f}" if abs(value) < 10 else f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"

@@ -66,7 +66,7 @@ def build_forecast(
     result = ForecastResult(as_of, metric, team, history_days, trials, seed, float(history.sum()))
     rng = np.random.default_rng(seed)
     if by_date is None and reach is None and not target:
-        by_date = _quarter_end(as_of)
+        by_date = quarter_end(as_of)
     try:
         if by_date is not None:
             if by_date < as_of:
@@ -106,7 +106,7 @@ def build_forecast(
     return result
 
 
-def _quarter_end(day: date) -> date:
+def quarter_end(day: date) -> date:
     month = 3 * ((day.month - 1) // 3) + 4
     first_next = date(day.year + (month > 12), (month - 1) % 12 + 1, 1)
     return first_next - timedelta(days=1)

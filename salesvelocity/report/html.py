@@ -167,6 +167,22 @@ def speed_to_lead_chart(report: Report) -> str:
     return _div(fig, "speed-to-lead")
 
 
+def over_time_charts(report: Report) -> dict:
+    from salesvelocity.report.flow_html import cumulative_flow_chart, forecast_chart, throughput_histogram, trend_charts
+
+    over = report.over_time
+    if over is None:
+        return {}
+    forecast = over.forecast
+    return {
+        "trends": list(zip([g.label for g in over.trend.groups], trend_charts(over.trend), strict=True)),
+        "verdicts": {g.label: g.verdict for g in over.trend.groups},
+        "cfd": cumulative_flow_chart(over.cfd) if over.cfd else None,
+        "throughput": throughput_histogram(over.daily) if over.daily.size else None,
+        "forecast": forecast_chart(forecast) if forecast and forecast.distribution else None,
+    }
+
+
 def render_html(report: Report) -> str:
     """The whole report as one HTML document."""
     template = _env.get_template("report.html")
@@ -181,6 +197,7 @@ def render_html(report: Report) -> str:
             "cycle": cycle_chart(report),
             "speed_to_lead": speed_to_lead_chart(report),
         },
+        over=over_time_charts(report),
         generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
         version=salesvelocity.__version__,
         no_data=NO_DATA,

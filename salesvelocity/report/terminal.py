@@ -14,6 +14,12 @@ GROUP = {"team": "team", "person": "rep", None: "scope"}
 
 def render_terminal(report: Report, console: Console) -> None:
     """Print every section of ``report`` with a one-line reading where it helps."""
+    render_funnel(report, console)
+    render_over_time(report, console)
+
+
+def render_funnel(report: Report, console: Console) -> None:
+    """The funnel sections."""
     s = report.sections
     who = GROUP.get(report.by, report.by or "scope")
     scope = f" — team {report.team}" if report.team else ""
@@ -166,3 +172,36 @@ def render_terminal(report: Report, console: Console) -> None:
             ),
         )
     )
+
+
+def render_over_time(report: Report, console: Console) -> None:
+    """Velocity per week with verdicts, the forecast, and the verdict on recorded changes."""
+    from salesvelocity.report.flow_terminal import render_judgments
+
+    over = report.over_time
+    if over is None:
+        return
+    console.print(Text("Velocity over time (per week, signal vs noise)", style="bold"))
+    for g in over.trend.groups:
+        for line in g.verdict[:2]:
+            console.print(f"  {g.label}: {line}", highlight=False)
+    forecast = over.forecast
+    if forecast is not None:
+        if forecast.message:
+            console.print(f"Forecast: {forecast.message}", highlight=False)
+        elif "how_many" in forecast.answers:
+            a = forecast.answers["how_many"]
+            console.print(
+                f"Forecast of won amount by {a['by_date']}: at least {fmt_number(a['by_confidence']['85'], 'money')} "
+                f"with 85 % confidence ({fmt_number(a['by_confidence']['50'], 'money')} at 50 %)",
+                highlight=False,
+            )
+            target = forecast.answers.get("target", {})
+            if "probability" in target:
+                console.print(
+                    f"  chance of reaching the target ({fmt_number(target['target'], 'money')}, "
+                    f"{fmt_number(target['remaining'], 'money')} to go): "
+                    f"{fmt_number(target['probability'], 'percent')}",
+                    highlight=False,
+                )
+    render_judgments(over.judgments, console)

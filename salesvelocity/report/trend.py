@@ -165,7 +165,8 @@ def build_trend(
     result.annotations = [
         {"annotation_id": a, "at": at.date(), "label": label, "scope": scope, "scope_id": sid}
         for a, at, label, scope, sid in store.sql(
-            'SELECT annotation_id, "at", label, scope, scope_id FROM annotations WHERE "at" >= ? AND "at" < ? ORDER BY "at"',
+            'SELECT annotation_id, "at", label, scope, scope_id FROM annotations '
+            'WHERE "at" >= ? AND "at" < ? ORDER BY "at"',
             [start, end],
         ).fetchall()
     ]

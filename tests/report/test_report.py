@@ -53,6 +53,10 @@ def test_every_section_has_rows_and_sql(report):
     for name, table in report.sections.items():
         assert table.num_rows > 0, name
         assert report.sql[name].lstrip().upper().startswith(("SELECT", "WITH")), name
+    over = report.over_time
+    assert over is not None and over.trend.groups and over.cfd and over.daily.size == 84
+    assert over.forecast.answers["how_many"]["by_confidence"]["85"] > 0
+    assert any("coaching" in j.label and j.status == "judged" for j in over.judgments)
     assert (report.start.date(), report.end.date()) == (date(2026, 9, 2), date(2026, 12, 1))
 
 
@@ -69,6 +73,7 @@ def test_json_and_csv(report, tmp_path):
     doc = json.loads(report_json(report))
     assert doc["window"] == {"from": "2026-09-02", "to": "2026-12-01"}
     assert set(doc["sections"]) == SECTIONS
+    assert doc["over_time"]["trend"]["cadence"] == "week" and doc["over_time"]["changes"]
     paths = report_csv(report, tmp_path / "csv")
     assert {p.stem for p in paths} == SECTIONS
     header = (tmp_path / "csv" / "velocity.csv").read_text().splitlines()[0]
@@ -122,7 +127,7 @@ def test_html_report_renders_its_charts_in_chromium(report, tmp_path):
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("request", lambda r: requests.append(r.url))
         page.goto(page_file.as_uri())
-        page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 6", timeout=20000)
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 10", timeout=30000)
         charts = page.eval_on_selector_all(".js-plotly-plot", "els => els.map(e => e.id)")
         bars = page.locator("#chart-velocity .bars .point").count()
         funnel_steps = page.locator("#chart-funnel-0 .trace.bars .point, #chart-funnel-0 .funnel .point").count()

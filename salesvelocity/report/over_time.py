@@ -1,0 +1,68 @@
+"""The report's "over time" part: velocity trend with signals, cumulative flow, throughput, a forecast to
+the end of the quarter, and the patience guard's verdict on every recorded change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+
+from salesvelocity.forecast import daily_throughput
+from salesvelocity.metrics import TeamScope
+from salesvelocity.metrics.flow import cumulative_flow
+from salesvelocity.patience import Judgment, judge_all
+from salesvelocity.report.forecast_view import ForecastResult, build_forecast, quarter_end
+from salesvelocity.report.trend import Trend, build_trend
+from salesvelocity.store import Store
+
+CFD_DAYS = 90
+
+
+@dataclass
+class OverTime:
+    trend: Trend
+    cfd: list[dict] = field(default_factory=list)
+    cfd_pipeline: str | None = None
+    daily: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    forecast: ForecastResult | None = None
+    judgments: list[Judgment] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "trend": self.trend.to_dict(),
+            "cumulative_flow": {"pipeline": self.cfd_pipeline, "rows": self.cfd},
+            "daily_throughput": self.daily.tolist(),
+            "forecast": self.forecast.to_dict() if self.forecast else None,
+            "changes": [
+                {
+                    "annotation_id": j.annotation_id,
+                    "label": j.label,
+                    "at": j.at,
+                    "scope_id": j.scope_id,
+                    "judgment_date": j.judgment_date,
+                    "status": j.status,
+                    "summary": j.summary,
+                    "verdicts": [v.__dict__ for v in j.verdicts],
+                }
+                for j in self.judgments
+            ],
+        }
+
+
+def build_over_time(store: Store, end: date, by: str | None = "team", team: str | None = None) -> OverTime:
+    """Weekly velocity by group for the last year, flow for the last 90 days, forecast and changes."""
+    trend = build_trend(store, "velocity", "week", None, end, by, team, today=end)
+    tables = TeamScope(store, trend.team) if trend.team else store
+    pipeline = store.sql("SELECT pipeline FROM deals GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()
+    result = OverTime(trend)
+    if pipeline:
+        result.cfd_pipeline = pipeline[0]
+        rows = store.execute(cumulative_flow(tables, end - timedelta(days=CFD_DAYS), end, pipeline[0]))
+        result.cfd = rows.to_pylist()
+    result.daily = daily_throughput(tables, end)
+    result.forecast = build_forecast(
+        store, by_date=quarter_end(end), target=True, metric="amount", team=trend.team, today=end
+    )
+    result.judgments = [j for j in judge_all(store, end) if trend.team is None or j.scope_id in (None, trend.team)]
+    return result
