@@ -19,32 +19,54 @@ from salesvelocity.metrics.stages import stage_visits
 
 
 def cumulative_flow(tables: Tables, start: date, end: date, pipeline: str | None = None) -> ir.Table:
-    """Daily WIP per open stage and cumulative won/lost over ``[start, end)``."""
+    """Daily WIP per open stage and cumulative won/lost over ``[start, end)``.
+
+    Computed from events, not by testing every visit against every day: the stage counts at the
+    window's start, plus a running sum of entries (+1) and exits (-1) per day. An event exactly at
+    midnight belongs to the day it starts.
+    """
     days = [start + timedelta(days=i) for i in range((end - start).days)]
-    moments = ibis.memtable(
-        {"day": days, "cut": [datetime.combine(d + timedelta(days=1), time.min) for d in days]},
-        schema={"day": "date", "cut": "timestamp"},
-    )
+    spine = ibis.memtable({"day": days}, schema={"day": "date"})
+    first = datetime.combine(start, time.min)
+    stop = datetime.combine(end, time.min)
     visits = stage_visits(tables)
     if pipeline is not None:
         visits = visits.filter(visits.pipeline == pipeline)
-    open_visits = visits.filter(visits.kind == "open")
-    covering = open_visits.join(
-        moments,
-        [open_visits.entered_at < moments.cut, open_visits.exited_at.isnull() | (open_visits.exited_at >= moments.cut)],
+    visits = visits.filter(visits.kind == "open")
+    visits = visits.filter(visits.entered_at < stop, visits.exited_at.isnull() | (visits.exited_at >= first))
+
+    before = visits.filter(visits.entered_at < first)
+    base = before.group_by("stage").agg(base=before.count().cast("int64"))
+    entries = visits.filter(visits.entered_at >= first).select(
+        "stage", day=ibis._.entered_at.date(), delta=ibis.literal(1)
     )
-    wip = covering.group_by(["day", "stage"]).agg(
-        position=covering.position.min().cast("int32"), deals=covering.deal_id.nunique().cast("int64")
+    exits = visits.filter(visits.exited_at.notnull() & (visits.exited_at < stop))
+    exits = exits.select("stage", day=exits.exited_at.date(), delta=ibis.literal(-1))
+    deltas = entries.union(exits)
+    per_day = deltas.group_by(["stage", "day"]).agg(delta=deltas.delta.sum().cast("int64"))
+    positions = visits.group_by("stage").agg(position=visits.position.min().cast("int32"))
+    grid = positions.cross_join(spine)
+    per_day = per_day.rename(_s="stage", _d="day")
+    grid = grid.left_join(per_day, [grid.stage == per_day._s, grid.day == per_day._d]).drop("_s", "_d")
+    base = base.rename(_s="stage")
+    grid = grid.left_join(base, grid.stage == base._s).drop("_s")
+    running = ibis.window(group_by=grid.stage, order_by=grid.day, rows=(None, 0))
+    wip = grid.mutate(deals=(grid.base.fill_null(0) + grid.delta.fill_null(0).sum().over(running)).cast("int64"))
+    wip = wip.filter(wip.deals > 0).select("day", "stage", "position", "deals")
+
+    ends = stage_visits(tables)
+    if pipeline is not None:
+        ends = ends.filter(ends.pipeline == pipeline)
+    ends = ends.filter(ends.is_last, ends.status.isin(["won", "lost"]), ends.closed_at >= first, ends.closed_at < stop)
+    closes = ends.group_by([ends.status, ends.closed_at.date().name("day")]).agg(n=ends.count().cast("int64"))
+    outcomes = ibis.memtable(
+        {"status": ["won", "lost"], "stage": ["Won", "Lost"], "position": [1000, 1001]},
+        schema={"status": "string", "stage": "string", "position": "int32"},
     )
-    first = datetime.combine(start, time.min)
-    ends = visits.filter(visits.is_last, visits.status.isin(["won", "lost"]), visits.closed_at >= first)
-    done = ends.join(moments, ends.closed_at < moments.cut)
-    top = 1000  # after every open stage
-    finished = done.group_by(["day", "status"]).agg(deals=done.deal_id.nunique().cast("int64"))
-    finished = finished.select(
-        "day",
-        stage=ibis.ifelse(finished.status == "won", "Won", "Lost"),
-        position=ibis.ifelse(finished.status == "won", top, top + 1).cast("int32"),
-        deals=finished.deals,
-    )
-    return wip.select("day", "stage", "position", "deals").union(finished).order_by(["day", "position"])
+    done = outcomes.cross_join(spine)
+    closes = closes.rename(_st="status", _d="day")
+    done = done.left_join(closes, [done.status == closes._st, done.day == closes._d]).drop("_st", "_d")
+    cumulative = ibis.window(group_by=done.status, order_by=done.day, rows=(None, 0))
+    done = done.mutate(deals=done.n.fill_null(0).sum().over(cumulative).cast("int64"))
+    done = done.filter(done.deals > 0).select("day", "stage", "position", "deals")
+    return wip.union(done).order_by(["day", "position"])

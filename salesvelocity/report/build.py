@@ -153,12 +153,13 @@ def build_report(
     try:
         for name, expr in expressions.items():
             report.sql[name], report.sections[name] = store.execute_sql(expr)
+        if over_time:
+            from salesvelocity.report.over_time import build_over_time
+
+            trend_by = by if by in ("team", "person") else None
+            report.over_time = build_over_time(store, window.end.date(), trend_by, team, tables=tables)
     finally:
         tables.release()
-    if over_time:
-        from salesvelocity.report.over_time import build_over_time
-
-        report.over_time = build_over_time(store, window.end.date(), by if by in ("team", "person") else None, team)
     if report.sections["velocity"].num_rows == 0:
         report.notes.append("no deals were created or closed in this window")
     return report

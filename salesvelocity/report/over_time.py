@@ -10,6 +10,7 @@ import numpy as np
 
 from salesvelocity.forecast import daily_throughput
 from salesvelocity.metrics import TeamScope
+from salesvelocity.metrics.common import Tables
 from salesvelocity.metrics.flow import cumulative_flow
 from salesvelocity.patience import Judgment, judge_all
 from salesvelocity.report.forecast_view import ForecastResult, build_forecast, quarter_end
@@ -50,10 +51,16 @@ class OverTime:
         }
 
 
-def build_over_time(store: Store, end: date, by: str | None = "team", team: str | None = None) -> OverTime:
-    """Weekly velocity by group for the last year, flow for the last 90 days, forecast and changes."""
+def build_over_time(
+    store: Store, end: date, by: str | None = "team", team: str | None = None, tables: Tables | None = None
+) -> OverTime:
+    """Weekly velocity by group for the last year, flow for the last 90 days, forecast and changes.
+
+    ``tables`` may be the report's (memoised, team-scoped) tables so shared intermediates are reused.
+    """
     trend = build_trend(store, "velocity", "week", None, end, by, team, today=end)
-    tables = TeamScope(store, trend.team) if trend.team else store
+    if tables is None:
+        tables = TeamScope(store, trend.team) if trend.team else store
     pipeline = store.sql("SELECT pipeline FROM deals GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()
     result = OverTime(trend)
     if pipeline:
