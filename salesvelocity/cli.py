@@ -115,36 +115,104 @@ def _exists(location: str) -> bool:
     return path != ":memory:" and Path(path).exists()
 
 
+class Source(StrEnum):
+    canonical = "canonical"
+    salesforce = "salesforce"
+    hubspot = "hubspot"
+    pipedrive = "pipedrive"
+
+
 @app.command("import")
 def import_(
-    paths: Annotated[
-        list[Path], typer.Argument(help="Canonical CSV/Parquet files named after their table, or folders of them.")
-    ],
+    paths: Annotated[list[Path], typer.Argument(help="Files (CSV, Excel .xlsx, Parquet) or folders of them.")],
+    source: Annotated[
+        Source | None, typer.Option("--from", help="Read the files as this CRM's export [default: recognise it].")
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="A mapping file (TOML) for a generic export.")
+    ] = None,
+    suggest_mapping: Annotated[
+        bool, typer.Option("--suggest-mapping", help="Write a starting mapping for each file instead of importing.")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where --suggest-mapping writes [default: FILE.mapping.toml].")
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Validate and count new/updated/unchanged rows; write nothing.")
     ] = False,
+    quarantine: Annotated[
+        Path | None,
+        typer.Option("--quarantine", help="Write rejected rows with a reason to this CSV and import the rest."),
+    ] = None,
 ) -> None:
-    """Import canonical files (teams.csv, people.csv, deals.csv, stage_changes.csv, ...).
+    """Import CRM data: canonical files, Salesforce/HubSpot/Pipedrive exports, or any file with a mapping.
 
-    Every file is validated before anything is written: required columns, types, allowed values,
-    closed_at ≥ created_at, amount ≥ 0, duplicate ids, and references (a deal's owner must exist).
-    Any problem rejects the whole import and lists file, row, column, value and fix. Re-importing the
-    same files changes nothing; a newer export updates the rows that changed.
+    Canonical files are named after their table (teams.csv, people.csv, deals.csv, stage_changes.csv, ...).
+    Vendor exports are recognised from their headers: Salesforce Opportunities and Opportunity History
+    reports and Data Loader exports (Opportunity, OpportunityHistory, User); the HubSpot deals export
+    (its "Date entered" columns become stage changes; owners become people); the Pipedrive deals export.
+    Anything else: `--suggest-mapping FILE` writes a mapping to edit, then `--mapping FILE.mapping.toml`.
+    CSV may be separated by , ; tab or |, in UTF-8, UTF-16 or Windows-1252; numbers may use decimal commas
+    and thousands separators and currency marks; dates may be ISO, dd-mm-yyyy, dd/mm/yyyy or mm/dd/yyyy
+    (an ambiguous day/month order is reported, not guessed).
+
+    Every row is validated before anything is written: required values, types, allowed values, closed_at
+    >= created_at, amount >= 0, duplicate ids, references (a deal's owner must exist). One problem rejects
+    the whole import and lists file, row, column, value and fix — unless --quarantine is given. Re-importing
+    the same files changes nothing; a newer export updates the rows that changed.
     """
     from salesvelocity.ingest import import_paths
+    from salesvelocity.ingest.mapping import Mapping
 
+    if suggest_mapping:
+        _suggest(paths, output)
+        return
     store = open_store(create=True)
     with progress() as bar:
         task = bar.add_task("importing", total=None)
-        result = import_paths(store, paths, dry_run=dry_run, progress=lambda msg: bar.update(task, description=msg))
+        result = import_paths(
+            store,
+            paths,
+            source=source.value if source else None,
+            mapping=Mapping.load(mapping) if mapping else None,
+            dry_run=dry_run,
+            quarantine=quarantine,
+            progress=lambda msg: bar.update(task, description=msg),
+        )
+    store.close()
     from rich.table import Table
 
+    for file, how in result.files.items():
+        console.print(f"{file}: {how}", highlight=False)
     view = Table(title="would import (dry run, nothing written)" if dry_run else "imported", title_justify="left")
     for header in ("table", "rows", "new", "updated", "unchanged"):
         view.add_column(header, justify="left" if header == "table" else "right")
     for counts in result.tables.values():
         view.add_row(counts.table, *(f"{n:,}" for n in (counts.read, counts.new, counts.updated, counts.unchanged)))
     console.print(view)
+    if quarantine is not None:
+        rows = len({(p.file, p.row) for p in result.rejected})
+        console.print(f"{rows:,} row(s) rejected and written to {quarantine} with the reason", highlight=False)
+        for problem in result.rejected[:10]:
+            console.print(f"  - {problem}", highlight=False, markup=False)
+
+
+def _suggest(paths: list[Path], output: Path | None) -> None:
+    from salesvelocity.ingest.suggest import suggest
+    from salesvelocity.store import connect as connect_store
+
+    scratch = connect_store(":memory:")
+    files = [p for given in paths for p in (sorted(given.iterdir()) if given.is_dir() else [given])]
+    for path in files:
+        mapping, notes = suggest(scratch, path)
+        target = output if output and len(files) == 1 else path.with_suffix(".mapping.toml")
+        header = "".join(f"# NOTE: {n}\n" for n in notes)
+        target.write_text(header + mapping.to_toml(), encoding="utf-8")
+        console.print(f"wrote {target}", highlight=False)
+        for note in notes:
+            console.print(f"  note: {note}", highlight=False)
+        console.print(f"  then: salesvelocity import {path} --mapping {target}", highlight=False)
+    scratch.close()
 
 
 @app.command()

@@ -1,5 +1,7 @@
-"""Getting data in: canonical files now; vendor exports register here as they arrive."""
+"""Getting data in: canonical files, CRM exports (Salesforce, HubSpot, Pipedrive) and mapped files."""
 
-from salesvelocity.ingest.canonical import ImportResult, TableCounts, import_paths
+from salesvelocity.ingest.canonical import TableCounts
+from salesvelocity.ingest.importer import ImportResult, import_paths
+from salesvelocity.ingest.mapping import Mapping
 
-__all__ = ["ImportResult", "TableCounts", "import_paths"]
+__all__ = ["ImportResult", "Mapping", "TableCounts", "import_paths"]

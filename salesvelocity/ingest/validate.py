@@ -2,13 +2,16 @@
 
 Every finding becomes a ``Problem`` naming file, row, column, value and the fix. Checks are set-based
 SQL over the whole file, so a million rows validate in about a second rather than row by row.
+
+With ``quarantine`` the rows with problems are taken out (and returned, with their values and
+reasons) instead of rejecting the import; problems with a file's columns still reject it.
 """
 
 from __future__ import annotations
 
 import difflib
 import itertools
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 
@@ -19,6 +22,7 @@ from salesvelocity.store import Store
 
 #: At most this many rows are listed per check; the total is still counted.
 SHOWN_PER_CHECK = 20
+FILE_COLUMN = "_file"
 _ids = itertools.count()
 
 
@@ -28,6 +32,15 @@ def _q(name: str) -> str:
 
 def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass
+class Staged:
+    """Typed staging tables per canonical table, and (with quarantine) the rows taken out."""
+
+    tables: dict[str, str] = field(default_factory=dict)
+    rejected: list[Problem] = field(default_factory=list)
+    rejected_rows: dict[str, pa.Table] = field(default_factory=dict)
 
 
 def typed_sql(column: Column, text: str) -> str:
@@ -53,10 +66,10 @@ def typed_sql(column: Column, text: str) -> str:
     return f"TRY_CAST({text} AS {SQL_TYPES[column.type]})"
 
 
-def _header_problems(table: str, file: Path, names: list[str]) -> tuple[dict[str, str], list[Problem]]:
+def _header_problems(table: str, file: str, names: list[str]) -> tuple[dict[str, str], list[Problem]]:
     """Match file columns to canonical ones (case and spaces ignored); report unknown and missing."""
     spec = TABLES[table]
-    by_lower = {n.strip().lower(): n for n in names if n != ROW_COLUMN}
+    by_lower = {n.strip().lower(): n for n in names if n not in (ROW_COLUMN, FILE_COLUMN)}
     mapping = {c: by_lower[c] for c in spec.column_names if c in by_lower}
     problems = []
     for lower, original in by_lower.items():
@@ -65,7 +78,7 @@ def _header_problems(table: str, file: Path, names: list[str]) -> tuple[dict[str
             fix = f"rename it to `{close[0]}`" if close else "remove it"
             problems.append(
                 Problem(
-                    str(file),
+                    file,
                     1,
                     original,
                     None,
@@ -77,7 +90,7 @@ def _header_problems(table: str, file: Path, names: list[str]) -> tuple[dict[str
         if column.required and column.name not in mapping:
             problems.append(
                 Problem(
-                    str(file),
+                    file,
                     1,
                     column.name,
                     None,
@@ -111,15 +124,17 @@ def _checks(column: Column) -> list[tuple[str, str, str]]:
     return checks
 
 
-def _collect(store: Store, selects: list[str], meta: list[tuple[str, str, str]]) -> tuple[list[Problem], int]:
+def _collect(
+    store: Store, selects: list[str], meta: list[tuple[str, str, str]], cap: int | None = SHOWN_PER_CHECK
+) -> tuple[list[Problem], int]:
     """Run UNION-ed problem queries (each yields _file, _row, value) and turn them into Problems."""
     if not selects:
         return [], 0
     union = " UNION ALL ".join(f"SELECT {i} AS check_id, * FROM ({s})" for i, s in enumerate(selects))
+    limit = f"QUALIFY row_number() OVER (PARTITION BY check_id ORDER BY _file, _row) <= {cap}" if cap else ""
     rows = store.sql(
-        f"""SELECT check_id, _file, _row, value, count(*) OVER (PARTITION BY check_id) AS total FROM ({union})
-            QUALIFY row_number() OVER (PARTITION BY check_id ORDER BY _file, _row) <= {SHOWN_PER_CHECK}
-            ORDER BY check_id, _file, _row"""
+        f"""SELECT check_id, _file, _row, CAST(value AS VARCHAR), count(*) OVER (PARTITION BY check_id) AS total
+            FROM ({union}) {limit} ORDER BY check_id, _file, _row"""
     ).fetchall()
     problems, totals = [], {}
     for check_id, file, row, value, total in rows:
@@ -129,14 +144,16 @@ def _collect(store: Store, selects: list[str], meta: list[tuple[str, str, str]])
     return problems, sum(totals.values())
 
 
-def stage_and_validate(store: Store, raw: dict[str, list[tuple[Path, pa.Table]]]) -> dict[str, str]:
-    """Load the files into typed temporary staging tables, or raise ImportValidationError.
+def stage_and_validate(store: Store, raw: dict[str, list[tuple[str, pa.Table]]], quarantine: bool = False) -> Staged:
+    """Load the inputs into typed temporary staging tables, or raise ImportValidationError.
 
-    Returns {table: staging table name}; the caller drops the staging tables.
+    ``raw`` maps a canonical table to (file label, Arrow table) pairs whose columns are named after the
+    canonical columns (a ``_file`` column, when present, names each row's source file). The caller
+    drops the staging tables.
     """
     problems: list[Problem] = []
     total = 0
-    staged: dict[str, str] = {}
+    result = Staged()
     run = next(_ids)
     try:
         for table in LOAD_ORDER:
@@ -145,6 +162,7 @@ def stage_and_validate(store: Store, raw: dict[str, list[tuple[Path, pa.Table]]]
             spec = TABLES[table]
             parts = []
             before = len(problems)
+            rejected: list[Problem] = []
             for i, (file, arrow) in enumerate(raw[table]):
                 mapping, header_problems = _header_problems(table, file, arrow.column_names)
                 problems += header_problems
@@ -157,15 +175,18 @@ def stage_and_validate(store: Store, raw: dict[str, list[tuple[Path, pa.Table]]]
                     else f"NULL::VARCHAR AS {_q(c)}"
                     for c in spec.column_names
                 )
-                parts.append(f"SELECT {_lit(str(file))} AS _file, {ROW_COLUMN} AS _row, {cols} FROM {view}")
-            text = f"({' UNION ALL '.join(parts)})"
+                source = FILE_COLUMN if FILE_COLUMN in arrow.column_names else _lit(file)
+                parts.append(f"SELECT {source} AS _file, {ROW_COLUMN} AS _row, {cols} FROM {view}")
+            text = f"_sv_text_{run}_{table}"
+            store.sql(f"CREATE TEMP TABLE {text} AS {' UNION ALL '.join(parts)}")
+            _unregister(store, run, table, len(raw[table]))
             if len(problems) > before:  # wrong headers: every row would repeat the same complaint
-                _unregister(store, run, table, len(raw[table]))
+                store.sql(f"DROP TABLE {text}")
                 continue
             checks = [(column, *check) for column in spec.columns for check in _checks(column)]
 
             # 1. One pass parses every value into its type and flags rows that break a value rule
-            # (required, type, allowed values, range); the slow, detailed listing runs only if any did.
+            # (required, type, allowed values, range); the detailed listing runs only if any did.
             staging = f"_sv_stage_{run}_{table}"
             typed = ", ".join(
                 f"COALESCE({typed_sql(c, _q(c.name))}, {_lit(c.default)}) AS {_q(c.name)}"
@@ -173,26 +194,34 @@ def stage_and_validate(store: Store, raw: dict[str, list[tuple[Path, pa.Table]]]
                 else f"{typed_sql(c, _q(c.name))}::{SQL_TYPES[c.type]} AS {_q(c.name)}"
                 for c in spec.columns
             )
-            flags = " OR ".join(
-                f"COALESCE({_subst(cond, _q(col.name), typed_sql(col, _q(col.name)))}, false)"
-                for col, cond, _m, _f in checks
+            flags = (
+                " OR ".join(
+                    f"COALESCE({_subst(cond, _q(col.name), typed_sql(col, _q(col.name)))}, false)"
+                    for col, cond, _m, _f in checks
+                )
+                or "false"
             )
             store.sql(f"CREATE TEMP TABLE {staging} AS SELECT _file, _row, {typed}, ({flags}) AS _bad FROM {text}")
-            staged[table] = staging
+            result.tables[table] = staging
             if store.sql(f"SELECT count(*) FROM {staging} WHERE _bad").fetchone()[0]:
                 selects = [
                     f"SELECT _file, _row, {_q(col.name)} AS value FROM {text} "
                     f"WHERE {_subst(cond, _q(col.name), typed_sql(col, _q(col.name)))}"
                     for col, cond, _m, _f in checks
                 ]
-                found, count = _collect(store, selects, [(col.name, m, f) for col, _c, m, f in checks])
-                problems += found
-                total += count
-            _unregister(store, run, table, len(raw[table]))
-            if len(problems) > before:
-                continue  # row rules and references would only repeat the consequences
+                meta = [(col.name, m, f) for col, _c, m, f in checks]
+                if quarantine:
+                    found, _count = _collect(store, selects, meta, cap=None)
+                    rejected += found
+                    store.sql(f"DELETE FROM {staging} WHERE _bad")
+                else:
+                    found, count = _collect(store, selects, meta)
+                    problems += found
+                    total += count
+                    store.sql(f"DROP TABLE {text}")
+                    continue
 
-            # 3. row rules, duplicate keys, references
+            # 2. row rules, duplicate keys, references
             selects, meta = [], []
             for rule_table, condition, column, message, fix in ROW_RULES:
                 if rule_table == table:
@@ -214,9 +243,9 @@ def stage_and_validate(store: Store, raw: dict[str, list[tuple[Path, pa.Table]]]
             )
             for column, ref_table, ref_column in spec.references:
                 known = [f'SELECT {_q(ref_column)} AS id FROM "{ref_table}"']
-                if ref_table in staged:
-                    known.append(f"SELECT {_q(ref_column)} FROM {staged[ref_table]}")
-
+                if ref_table in result.tables:
+                    known.append(f"SELECT {_q(ref_column)} FROM {result.tables[ref_table]}")
+                noun = ref_table[:-1] if ref_table.endswith("s") else ref_table
                 selects.append(
                     f"""SELECT _file, _row, {_q(column)} AS value FROM {staging}
                         WHERE {_q(column)} IS NOT NULL AND {_q(column)} NOT IN ({" UNION ALL ".join(known)})"""
@@ -224,22 +253,64 @@ def stage_and_validate(store: Store, raw: dict[str, list[tuple[Path, pa.Table]]]
                 meta.append(
                     (
                         column,
-                        f"refers to an unknown {ref_table[:-1] if ref_table.endswith('s') else ref_table}",
+                        f"refers to an unknown {noun}",
                         f"import the matching {ref_table} row (its `{ref_column}`) in the same import or before",
                     )
                 )
-            found, count = _collect(store, selects, meta)
-            problems += found
-            total += count
+            if quarantine:
+                found, _count = _collect(store, selects, meta, cap=None)
+                if found:
+                    rejected += found
+                    bad = pa.table({"f": [p.file for p in found], "r": [p.row for p in found]})
+                    store.raw.register("_sv_bad", bad)
+                    store.sql(f"DELETE FROM {staging} USING _sv_bad WHERE {staging}._file = f AND {staging}._row = r")
+                    store.raw.unregister("_sv_bad")
+            else:
+                found, count = _collect(store, selects, meta)
+                problems += found
+                total += count
+            if rejected:
+                result.rejected += rejected
+                result.rejected_rows[table] = _fetch_rows(store, text, rejected)
+            store.sql(f"DROP TABLE {text}")
     except BaseException:
-        for name in staged.values():
-            store.sql(f"DROP TABLE IF EXISTS {name}")
+        _drop(store, result)
         raise
     if problems:
-        for name in staged.values():
-            store.sql(f"DROP TABLE IF EXISTS {name}")
+        _drop(store, result)
         raise ImportValidationError(problems, total)
-    return staged
+    return result
+
+
+def _fetch_rows(store: Store, text: str, problems: list[Problem]) -> pa.Table:
+    """The rejected rows' values as they were read, with a reason column."""
+    reasons: dict[tuple[str, int], list[str]] = {}
+    for p in problems:
+        reasons.setdefault((p.file, p.row), []).append(
+            f"{p.column}: {p.value!r} {p.message}; {p.fix}"
+            if p.value is not None
+            else f"{p.column}: {p.message}; {p.fix}"
+        )
+    keys = pa.table(
+        {
+            "f": [k[0] for k in reasons],
+            "r": [k[1] for k in reasons],
+            "reason": [" | ".join(v) for v in reasons.values()],
+        }
+    )
+    store.raw.register("_sv_rejected", keys)
+    try:
+        return store.raw.sql(
+            f"SELECT t.*, k.reason FROM {text} t JOIN _sv_rejected k ON t._file = k.f AND t._row = k.r "
+            "ORDER BY t._file, t._row"
+        ).to_arrow_table()
+    finally:
+        store.raw.unregister("_sv_rejected")
+
+
+def _drop(store: Store, result: Staged) -> None:
+    for name in result.tables.values():
+        store.sql(f"DROP TABLE IF EXISTS {name}")
 
 
 def _unregister(store: Store, run: int, table: str, files: int) -> None:

@@ -1,0 +1,155 @@
+"""Regional conventions in exported values: decimal commas, thousands separators, currency marks,
+and day/month order in dates — detected from the data, never silently guessed.
+
+Everything here writes SQL that turns source text into canonical text (plain decimals with a dot; ISO
+timestamps), so the canonical validation then types and checks the result. Detection counts evidence
+over the whole file in one query per kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from salesvelocity.errors import Problem
+from salesvelocity.store import Store
+
+DATE_ORDERS = ("ymd", "dmy", "mdy")
+#: A day/month/year date at the start of a value: groups day-or-month, month-or-day, year, rest.
+DMY_PATTERN = r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{2,4})(.*)$"
+
+
+def q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass
+class Conventions:
+    """How the values of one file are written. ``None`` means: detect from the data."""
+
+    decimal: str | None = None  # "," or "."
+    date_order: str | None = None  # "ymd" | "dmy" | "mdy"
+    date_format: str | None = None  # an explicit strptime format wins over everything
+    timezone: str | None = None  # zone of timestamps written without an offset (default UTC)
+
+
+def clean_number_sql(text: str) -> str:
+    """Strip currency symbols and codes, spaces (also non-breaking) and apostrophes; keep digits, , . -"""
+    return f"regexp_replace({text}, '[^0-9,.\\-]', '', 'g')"
+
+
+def number_sql(text: str, decimal: str) -> str:
+    """SQL turning a number as written into a plain decimal with a dot ('1.234,56 €' → '1234.56')."""
+    cleaned = clean_number_sql(text)
+    if decimal == ",":
+        return f"NULLIF(replace(replace({cleaned}, '.', ''), ',', '.'), '')"
+    return f"NULLIF(replace({cleaned}, ',', ''), '')"
+
+
+def detect_decimal(
+    store: Store, view: str, columns: list[str], file: str, delimiter: str | None
+) -> tuple[str, list[Problem]]:
+    """The decimal separator of the numeric ``columns``: evidence is a separator followed by other than
+    exactly three digits, or both separators in one value (the last one is the decimal)."""
+    if not columns:
+        return ".", []
+    values = " UNION ALL ".join(f"SELECT {clean_number_sql(q(c))} AS v FROM {view}" for c in columns)
+    comma, dot = store.sql(
+        f"""SELECT
+              count(*) FILTER (WHERE regexp_matches(v, '\\.[0-9]*,[0-9]+$') OR regexp_matches(v, '^-?[0-9]*,([0-9]{{1,2}}|[0-9]{{4,}})$')),
+              count(*) FILTER (WHERE regexp_matches(v, ',[0-9]*\\.[0-9]+$') OR regexp_matches(v, '^-?[0-9]*\\.([0-9]{{1,2}}|[0-9]{{4,}})$'))
+            FROM ({values}) WHERE v IS NOT NULL AND v <> ''"""
+    ).fetchone()
+    if comma and dot:
+        return ",", [
+            Problem(
+                file,
+                None,
+                ", ".join(columns),
+                None,
+                f"numbers are written both with a decimal comma ({comma} values) and a decimal point ({dot} values)",
+                'set decimal = "," or decimal = "." under [options] in the mapping',
+            )
+        ]
+    if comma:
+        return ",", []
+    if dot:
+        return ".", []
+    # Only whole numbers or 1,234-style values: the file's separator is the best remaining evidence.
+    return ("," if delimiter == ";" else "."), []
+
+
+def detect_date_order(store: Store, view: str, columns: list[str], file: str) -> tuple[str, list[Problem]]:
+    """Day-first or month-first, from values like 13/02/2024 (day-first) or 02/13/2024 (month-first).
+
+    Returns "ymd" when the dates are ISO. If every d/m/y value has both parts ≤ 12 the order cannot be
+    told: that is reported, with the fix, instead of guessed.
+    """
+    if not columns:
+        return "ymd", []
+    values = " UNION ALL ".join(f"SELECT {q(c)} AS v FROM {view} WHERE {q(c)} IS NOT NULL" for c in columns)
+    slashed, first_big, second_big, sample = store.sql(
+        f"""SELECT count(*),
+                   count(*) FILTER (WHERE TRY_CAST(regexp_extract(v, '{DMY_PATTERN}', 1) AS INT) > 12),
+                   count(*) FILTER (WHERE TRY_CAST(regexp_extract(v, '{DMY_PATTERN}', 2) AS INT) > 12),
+                   any_value(v)
+            FROM ({values}) WHERE regexp_matches(v, '{DMY_PATTERN}')"""
+    ).fetchone()
+    if not slashed:
+        return "ymd", []
+    where = ", ".join(columns)
+    if first_big and second_big:
+        return "dmy", [
+            Problem(
+                file,
+                None,
+                where,
+                sample,
+                "dates mix day-first and month-first values",
+                'export the dates in one format, or set date_format under [options] (e.g. "%d/%m/%Y")',
+            )
+        ]
+    if first_big:
+        return "dmy", []
+    if second_big:
+        return "mdy", []
+    return "dmy", [
+        Problem(
+            file,
+            None,
+            where,
+            sample,
+            f"the day/month order of {slashed} dates cannot be told (no day above 12)",
+            'set date_order = "dmy" or "mdy" (or date_format) under [options] in the mapping',
+        )
+    ]
+
+
+def timestamp_sql(text: str, order: str, date_format: str | None, timezone: str | None) -> str:
+    """SQL turning a date or timestamp as written into ISO text the canonical validation reads."""
+    if date_format:
+        parsed = f"strftime(try_strptime({text}, {lit(date_format)}), '%Y-%m-%d %H:%M:%S')"
+    elif order in ("dmy", "mdy"):
+        day_month = "%d/%m" if order == "dmy" else "%m/%d"
+        formats = [
+            f"{day_month}/%Y{clock}" for clock in ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p", "T%H:%M:%S")
+        ]
+        # 13.02.2024 and 13-02-2024 → 13/02/2024; a two-digit year is this century's (24 → 2024).
+        slashes = f"regexp_replace(trim({text}), '^(\\d{{1,2}})[./-](\\d{{1,2}})[./-]', '\\1/\\2/')"
+        unified = f"regexp_replace({slashes}, '^(\\d{{1,2}}/\\d{{1,2}}/)(\\d{{2}})(\\D|$)', '\\120\\2\\3')"
+        listed = "[" + ", ".join(lit(f) for f in formats) + "]"
+        parsed = (
+            f"CASE WHEN regexp_matches({text}, '{DMY_PATTERN}') "
+            f"THEN strftime(try_strptime({unified}, {listed}), '%Y-%m-%d %H:%M:%S') ELSE {text} END"
+        )
+    else:
+        parsed = text
+    if timezone:
+        # A value without an offset is in the given zone; the validation honours the zone name.
+        tail = f"substr({parsed}, 11)"
+        has_offset = f"(contains({tail}, '+') OR contains({tail}, '-') OR contains({tail}, 'Z'))"
+        return f"CASE WHEN {parsed} IS NULL OR {has_offset} THEN {parsed} ELSE {parsed} || ' ' || {lit(timezone)} END"
+    return parsed

@@ -1,0 +1,235 @@
+"""The one import path: canonical files, vendor exports and mapped files all end in the same
+validated, all-or-nothing, idempotent upsert (see ``canonical.py`` for the write and ``validate.py``)."""
+
+from __future__ import annotations
+
+import csv
+import difflib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from salesvelocity.errors import ImportValidationError, Problem
+from salesvelocity.ingest.canonical import TableCounts, classify, upsert
+from salesvelocity.ingest.files import READERS, read_table_file
+from salesvelocity.ingest.mapping import Mapping, apply_mapping
+from salesvelocity.ingest.validate import stage_and_validate
+from salesvelocity.ingest.vendors import recognise
+from salesvelocity.schema import LOAD_ORDER, TABLES
+from salesvelocity.store import Store
+
+SOURCES = ("canonical", "salesforce", "hubspot", "pipedrive")
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, with ``dry_run``, would do), per table, and where each file went."""
+
+    tables: dict[str, TableCounts]
+    dry_run: bool = False
+    files: dict[str, str] = field(default_factory=dict)  # file → how it was read
+    rejected: list[Problem] = field(default_factory=list)
+    quarantine: Path | None = None
+
+    @property
+    def rows(self) -> int:
+        return sum(c.read for c in self.tables.values())
+
+
+def _expand(paths: Iterable[str | Path]) -> list[Path]:
+    files, problems = [], []
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            problems.append(Problem(str(path), None, None, None, "no such file or folder", "check the path"))
+        elif path.is_dir():
+            found = sorted(
+                p for p in path.iterdir() if p.is_file() and (p.suffix.lower() in READERS or p.stem.lower() in TABLES)
+            )
+            if not found:
+                problems.append(
+                    Problem(
+                        str(path),
+                        None,
+                        None,
+                        None,
+                        "the folder holds no .csv, .xlsx or .parquet files",
+                        "point at the export folder",
+                    )
+                )
+            files += found
+        else:
+            files.append(path)
+    if problems:
+        raise ImportValidationError(problems)
+    return files
+
+
+def plan(
+    paths: Iterable[str | Path],
+    source: str | None = None,
+    mapping: Mapping | None = None,
+    progress: Progress | None = None,
+) -> list[tuple[Path, str, pa.Table, Mapping | None]]:
+    """Read every file and decide how it maps: (path, description, text table, mapping or None=canonical)."""
+    say = progress or (lambda _m: None)
+    planned, problems = [], []
+    for path in _expand(paths):
+        say(f"reading {path.name}")
+        options = mapping.options if mapping else {}
+        arrow = read_table_file(path, options.get("delimiter"), options.get("encoding"), options.get("sheet"))
+        headers = [c for c in arrow.column_names if c != "_row"]
+        if mapping is not None:
+            planned.append((path, f"mapped by {mapping.name}", arrow, mapping))
+            continue
+        if source in (None, "canonical") and path.stem.lower() in TABLES:
+            planned.append((path, f"canonical {path.stem.lower()}", arrow, None))
+            continue
+        vendor = recognise(headers, None if source in (None, "canonical") else source)
+        if vendor is None:
+            expected = (
+                f"a {source} export" if source not in (None, "canonical") else "a canonical table or a known CRM export"
+            )
+            close = difflib.get_close_matches(path.stem.lower(), TABLES, n=1)
+            if close and source in (None, "canonical"):
+                problems.append(
+                    Problem(
+                        str(path),
+                        None,
+                        None,
+                        None,
+                        f"{path.name} is not named after a canonical table",
+                        f"did you mean {close[0]}{path.suffix}? name each file after its table",
+                    )
+                )
+                continue
+            problems.append(
+                Problem(
+                    str(path),
+                    1,
+                    None,
+                    None,
+                    f"not recognised as {expected} (columns: {', '.join(headers[:12])}{'…' if len(headers) > 12 else ''})",
+                    "name canonical files after their table (deals.csv, …), or write a mapping: "
+                    f"`salesvelocity import --suggest-mapping {path}` then `--mapping mapping.toml`",
+                )
+            )
+            continue
+        planned.append((path, vendor.name, arrow, vendor))
+    if problems:
+        raise ImportValidationError(problems)
+    return planned
+
+
+def import_paths(
+    store: Store,
+    paths: Iterable[str | Path],
+    *,
+    source: str | None = None,
+    mapping: Mapping | Path | None = None,
+    dry_run: bool = False,
+    quarantine: Path | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Validate and upsert files into ``store``: all-or-nothing unless ``quarantine`` is given.
+
+    ``source`` forces a reading (canonical, salesforce, hubspot, pipedrive); ``mapping`` maps every file
+    with a mapping file. Raises ``ImportValidationError`` listing every problem (file, row, column,
+    value, fix); the database is then unchanged. With ``quarantine`` the bad rows are written to that
+    CSV with a reason and the rest is imported.
+    """
+    say = progress or (lambda _m: None)
+    if isinstance(mapping, Path):
+        mapping = Mapping.load(mapping)
+    planned = plan(paths, source, mapping, say)
+    raw: dict[str, list[tuple[str, pa.Table]]] = {}
+    sources: dict[str, dict[str, str]] = {}
+    result = ImportResult({}, dry_run=dry_run, quarantine=quarantine)
+    for path, how, arrow, file_mapping in planned:
+        result.files[str(path)] = how
+        if file_mapping is None:
+            raw.setdefault(path.stem.lower(), []).append((str(path), arrow))
+            continue
+        say(f"mapping {path.name}")
+        delimiter = (file_mapping.options or {}).get("delimiter")
+        tables, cols = apply_mapping(store, file_mapping, str(path), arrow, delimiter or _guess_delimiter(path))
+        for table, parts in tables.items():
+            raw.setdefault(table, []).extend((str(path), part) for part in parts)
+            sources.setdefault(str(path), {}).update({f"{table}.{k}": v for k, v in cols.get(table, {}).items()})
+    say("validating")
+    try:
+        staged = stage_and_validate(store, raw, quarantine=quarantine is not None)
+    except ImportValidationError as exc:
+        raise ImportValidationError([_name_source(p, sources) for p in exc.problems], exc.total) from None
+    try:
+        for table in LOAD_ORDER:
+            if table in staged.tables:
+                result.tables[table] = classify(store, table, staged.tables[table])
+                result.tables[table].files = sorted({f for f, _ in raw[table]})
+        if quarantine is not None:
+            result.rejected = [_name_source(p, sources) for p in staged.rejected]
+            write_quarantine(quarantine, staged.rejected_rows)
+        if not dry_run:
+            say("writing")
+            with store.transaction():
+                for table in LOAD_ORDER:
+                    if table in staged.tables:
+                        upsert(store, table, staged.tables[table])
+    finally:
+        for name in staged.tables.values():
+            store.sql(f'DROP TABLE IF EXISTS "{name}"')
+    return result
+
+
+def _guess_delimiter(path: Path) -> str | None:
+    if path.suffix.lower() not in (".csv", ".txt", ".tsv"):
+        return None
+    head = path.read_bytes()[:4096]
+    for enc in ("utf-8", "utf-16", "cp1252"):
+        try:
+            line = head.decode(enc).splitlines()[0]
+            return max((",", ";", "\t", "|"), key=line.count)
+        except (UnicodeDecodeError, IndexError):
+            continue
+    return None
+
+
+def _name_source(problem: Problem, sources: dict[str, dict[str, str]]) -> Problem:
+    """Say which source column a canonical column came from, for mapped files."""
+    known = sources.get(problem.file, {})
+    names = [f"`{v}`" for k, v in known.items() if problem.column and k.split(".", 1)[1] == problem.column]
+    if not names:
+        return problem
+    return Problem(
+        problem.file,
+        problem.row,
+        f"{problem.column}` (from {names[0]})`".replace("``", "`"),
+        problem.value,
+        problem.message,
+        problem.fix,
+    )
+
+
+def write_quarantine(path: Path, rejected: dict[str, pa.Table]) -> None:
+    """One CSV of every rejected row: its file, row, table, the reason, then its values."""
+    columns: list[str] = []
+    for table in rejected:
+        columns += [c for c in TABLES[table].column_names if c not in columns]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["file", "row", "table", "reason", *columns])
+        for table, rows in rejected.items():
+            for row in rows.to_pylist():
+                writer.writerow(
+                    [
+                        row["_file"],
+                        row["_row"],
+                        table,
+                        row["reason"],
+                        *["" if row.get(c) is None else row.get(c) for c in columns],
+                    ]
+                )

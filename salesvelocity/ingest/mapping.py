@@ -1,0 +1,467 @@
+"""Mappings: how the columns and values of an export become canonical tables.
+
+A mapping is a TOML file (or a dict built by a vendor module). Example::
+
+    [options]                 # all optional: detected from the data when absent
+    delimiter = ";"
+    encoding = "cp1252"
+    decimal = ","             # "1.234,56"
+    date_order = "dmy"        # or "mdy" / "ymd"; or date_format = "%d-%m-%Y %H:%M"
+    timezone = "Europe/Amsterdam"   # zone of timestamps written without an offset
+
+    [tables.deals]
+    deal_id = "Deal ID"                       # a source column
+    owner_id = "Owner"
+    created_at = "Created"
+    status = { column = "Stage", values = { "Won" = "won", "Lost" = "lost" }, default = "open" }
+    closed_at = { column = "Closed", when_status = ["won", "lost"] }
+    currency = { value = "EUR" }              # a constant
+    skip = { column = "Status", values = ["deleted"] }   # rows left out on purpose
+
+    [tables.people]                           # people and teams derived from columns, one row per id
+    person_id = "Owner"
+    team_id = "Team"
+    manager_id = "Manager"
+
+    [[tables.stage_changes]]                  # an event log, or HubSpot-style stage columns:
+    deal_id = "Record ID"
+    unpivot = { headers = 'Date entered "(?P<stage>.+) \\((?P<pipeline>.+)\\)"', into = "entered_at" }
+
+    [[rows.stages]]                           # literal rows, e.g. to set stage order and kinds
+    pipeline = "default"
+    stage = "Closed Won"
+    position = 6
+    kind = "won"
+
+Column specs: ``column``, ``value`` (constant), ``values`` (value map, case-insensitive),
+``default`` (for unmapped or empty values), ``infer = "status"`` (won/lost/open from words such as
+"Closed Won", "Verloren"), ``when_status`` (only for rows whose status is one of these),
+``divide`` (e.g. 100 for percentages), ``format`` (strptime format for this column).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from salesvelocity.errors import ConfigError, ImportValidationError, Problem
+from salesvelocity.ingest.conventions import (
+    Conventions,
+    detect_date_order,
+    detect_decimal,
+    lit,
+    number_sql,
+    q,
+    timestamp_sql,
+)
+from salesvelocity.ingest.files import ROW_COLUMN
+from salesvelocity.schema import TABLES
+from salesvelocity.store import Store
+
+#: Tables derived from columns of each row keep one row per key (the first seen).
+DERIVED = {"people", "teams", "stages"}
+#: Words that make a stage or status value won or lost (matched at the start of a word, any case).
+WON_WORDS = ("won", "win", "gewonnen", "gagn", "ganad", "vinto", "vunnen", "wygran", "signed", "closedwon")
+LOST_WORDS = ("lost", "loss", "verloren", "perdu", "perdid", "perso", "förlorad", "przegran", "dead", "closedlost")
+OPTION_KEYS = {"delimiter", "encoding", "decimal", "date_order", "date_format", "timezone", "sheet"}
+SPEC_KEYS = {
+    "column",
+    "value",
+    "values",
+    "default",
+    "infer",
+    "when_status",
+    "divide",
+    "format",
+    "won_flag",
+    "lost_flag",
+    "closed_flag",
+}
+TRUE_WORDS = ("1", "true", "yes", "y", "t", "ja", "oui", "si", "sí", "x")
+
+
+@dataclass
+class ColumnSpec:
+    column: str | None = None
+    value: str | None = None
+    values: dict[str, str] | None = None
+    default: str | None = None
+    infer: str | None = None
+    when_status: list[str] | None = None
+    divide: float | None = None
+    format: str | None = None
+    won_flag: str | None = None  # status from yes/no columns (Salesforce IsWon/IsClosed, HubSpot Is Closed Won)
+    lost_flag: str | None = None
+    closed_flag: str | None = None
+
+    @classmethod
+    def parse(cls, where: str, raw: object) -> ColumnSpec:
+        if isinstance(raw, str):
+            return cls(column=raw)
+        if isinstance(raw, (int, float)):
+            return cls(value=str(raw))
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where}: expected a column name or a table of options, got {raw!r}")
+        unknown = set(raw) - SPEC_KEYS
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown option(s) {', '.join(sorted(unknown))}", hint=f"use: {', '.join(sorted(SPEC_KEYS))}"
+            )
+        values = raw.get("values")
+        return cls(
+            column=raw.get("column"),
+            value=None if raw.get("value") is None else str(raw["value"]),
+            values={str(k): str(v) for k, v in values.items()} if values else None,
+            default=None if raw.get("default") is None else str(raw["default"]),
+            infer=raw.get("infer"),
+            when_status=raw.get("when_status"),
+            divide=raw.get("divide"),
+            format=raw.get("format"),
+            won_flag=raw.get("won_flag"),
+            lost_flag=raw.get("lost_flag"),
+            closed_flag=raw.get("closed_flag"),
+        )
+
+    def to_toml(self) -> str:
+        extras = (
+            self.value,
+            self.values,
+            self.default,
+            self.infer,
+            self.when_status,
+            self.divide,
+            self.format,
+            self.won_flag,
+            self.lost_flag,
+            self.closed_flag,
+        )
+        if self.column and not any(extras):
+            return _tq(self.column)
+        parts = []
+        for key in ("column", "value", "default", "infer", "format", "won_flag", "lost_flag", "closed_flag"):
+            if getattr(self, key) is not None:
+                parts.append(f"{key} = {_tq(getattr(self, key))}")
+        if self.values:
+            parts.append("values = { " + ", ".join(f"{_tq(k)} = {_tq(v)}" for k, v in self.values.items()) + " }")
+        if self.when_status:
+            parts.append("when_status = [" + ", ".join(_tq(s) for s in self.when_status) + "]")
+        if self.divide is not None:
+            parts.append(f"divide = {self.divide:g}")
+        return "{ " + ", ".join(parts) + " }"
+
+
+@dataclass
+class Unpivot:
+    headers: str  # a regular expression with a named group "stage"
+    into: str = "entered_at"
+
+
+@dataclass
+class TableSpec:
+    table: str
+    columns: dict[str, ColumnSpec] = field(default_factory=dict)
+    unpivot: Unpivot | None = None
+    skip: tuple[str, list[str]] | None = None
+
+
+@dataclass
+class Mapping:
+    """Options, table specs and literal rows; ``name`` says where it came from (a file or a vendor)."""
+
+    name: str
+    options: dict[str, str] = field(default_factory=dict)
+    tables: list[TableSpec] = field(default_factory=list)
+    rows: dict[str, list[dict[str, object]]] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, name: str, doc: dict) -> Mapping:
+        unknown = set(doc) - {"options", "tables", "rows"}
+        if unknown:
+            raise ConfigError(
+                f"{name}: unknown section(s) {', '.join(sorted(unknown))}",
+                hint="use [options], [tables.X] and [[rows.X]]",
+            )
+        options = doc.get("options", {})
+        bad = set(options) - OPTION_KEYS
+        if bad:
+            raise ConfigError(
+                f"{name}: unknown option(s) {', '.join(sorted(bad))}",
+                hint=f"options are: {', '.join(sorted(OPTION_KEYS))}",
+            )
+        mapping = cls(name, {k: str(v) for k, v in options.items()})
+        for table, specs in doc.get("tables", {}).items():
+            if table not in TABLES:
+                raise ConfigError(
+                    f"{name}: [tables.{table}] is not a canonical table", hint=f"tables are: {', '.join(TABLES)}"
+                )
+            for raw in specs if isinstance(specs, list) else [specs]:
+                mapping.tables.append(_table_spec(name, table, raw))
+        for table, rows in doc.get("rows", {}).items():
+            if table not in TABLES:
+                raise ConfigError(
+                    f"{name}: [[rows.{table}]] is not a canonical table", hint=f"tables are: {', '.join(TABLES)}"
+                )
+            mapping.rows[table] = list(rows)
+        if not mapping.tables and not mapping.rows:
+            raise ConfigError(
+                f"{name}: the mapping maps no table", hint="add a [tables.deals] section (see --suggest-mapping)"
+            )
+        return mapping
+
+    @classmethod
+    def load(cls, path: Path) -> Mapping:
+        try:
+            doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(
+                f"no mapping file at {path}", hint="write one with `salesvelocity import --suggest-mapping FILE`"
+            ) from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}", hint="check quotes and brackets on that line") from exc
+        return cls.from_dict(str(path), doc)
+
+    def conventions(self) -> Conventions:
+        order = self.options.get("date_order")
+        if order is not None and order not in ("ymd", "dmy", "mdy"):
+            raise ConfigError(f"{self.name}: date_order {order!r} is not one of ymd, dmy, mdy")
+        decimal = self.options.get("decimal")
+        if decimal is not None and decimal not in (",", "."):
+            raise ConfigError(f'{self.name}: decimal must be "," or "."')
+        return Conventions(decimal, order, self.options.get("date_format"), self.options.get("timezone"))
+
+    def to_toml(self) -> str:
+        lines = [f"# salesvelocity mapping ({self.name}); see `salesvelocity import --help`"]
+        if self.options:
+            lines += ["", "[options]"] + [f"{k} = {_tq(v)}" for k, v in self.options.items()]
+        for spec in self.tables:
+            lines += ["", f"[[tables.{spec.table}]]"]
+            lines += [f"{name} = {col.to_toml()}" for name, col in spec.columns.items()]
+            if spec.unpivot:
+                lines.append(
+                    f"unpivot = {{ headers = {_tq(spec.unpivot.headers, literal=True)}, into = {_tq(spec.unpivot.into)} }}"
+                )
+            if spec.skip:
+                lines.append(
+                    f"skip = {{ column = {_tq(spec.skip[0])}, values = [{', '.join(_tq(v) for v in spec.skip[1])}] }}"
+                )
+        for table, rows in self.rows.items():
+            for row in rows:
+                lines += ["", f"[[rows.{table}]]"] + [
+                    f"{k} = {_tq(v) if isinstance(v, str) else v}" for k, v in row.items()
+                ]
+        return "\n".join(lines) + "\n"
+
+
+def _tq(value: object, literal: bool = False) -> str:
+    text = str(value)
+    if literal and "'" not in text:
+        return f"'{text}'"
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _table_spec(name: str, table: str, raw: dict) -> TableSpec:
+    spec = TableSpec(table)
+    columns = TABLES[table].column_names
+    for key, value in raw.items():
+        where = f"{name} [tables.{table}] {key}"
+        if key == "unpivot":
+            if not isinstance(value, dict) or "headers" not in value:
+                raise ConfigError(f"{where}: unpivot needs headers = 'regular expression with (?P<stage>...)'")
+            try:
+                pattern = re.compile(value["headers"])
+            except re.error as exc:
+                raise ConfigError(f"{where}: the headers pattern is not a regular expression: {exc}") from exc
+            if "stage" not in pattern.groupindex:
+                raise ConfigError(f"{where}: the headers pattern needs a named group (?P<stage>...)")
+            spec.unpivot = Unpivot(value["headers"], value.get("into", "entered_at"))
+        elif key == "skip":
+            spec.skip = (value["column"], [str(v) for v in value.get("values", [])])
+        elif key in columns:
+            spec.columns[key] = ColumnSpec.parse(where, value)
+        else:
+            raise ConfigError(
+                f"{where}: `{key}` is not a column of {table}", hint=f"{table} columns are: {', '.join(columns)}"
+            )
+    return spec
+
+
+# -- applying a mapping -----------------------------------------------------------------------------
+def source_columns(mapping: Mapping, headers: list[str]) -> dict[str, set[str]]:
+    """Source columns per canonical type ('timestamp', 'date', 'decimal', ...) for convention detection."""
+    found: dict[str, set[str]] = {}
+    for spec in mapping.tables:
+        for column, col in spec.columns.items():
+            if col.column and col.format is None:
+                found.setdefault(TABLES[spec.table].column(column).type, set()).add(col.column)
+        if spec.unpivot:
+            pattern = re.compile(spec.unpivot.headers)
+            found.setdefault("timestamp", set()).update(h for h in headers if pattern.fullmatch(h))
+    return found
+
+
+def apply_mapping(
+    store: Store, mapping: Mapping, label: str, arrow: pa.Table, delimiter: str | None = None
+) -> tuple[dict[str, list[pa.Table]], dict[str, dict[str, str]]]:
+    """Turn one source table into canonical text tables (still to be validated).
+
+    Returns ({table: [arrow tables with canonical columns + _file + _row]}, {table: {canonical: source}})
+    — the second maps canonical columns to the source columns they came from, for error messages.
+    """
+    headers = [c for c in arrow.column_names if c != ROW_COLUMN]
+    lower = {h.lower(): h for h in headers}
+    view = f"_sv_src_{abs(hash((label, id(arrow))))}"
+    store.raw.register(view, arrow)
+    problems: list[Problem] = []
+    try:
+        for spec in mapping.tables:
+            for column, col in spec.columns.items():
+                if col.column and col.column.lower() not in lower:
+                    problems.append(
+                        Problem(
+                            label,
+                            1,
+                            col.column,
+                            None,
+                            f"the mapping's column `{col.column}` (for {spec.table}.{column}) is not in the file",
+                            f"columns found: {', '.join(headers[:30])}",
+                        )
+                    )
+                elif col.column:
+                    col.column = lower[col.column.lower()]
+        if problems:
+            raise ImportValidationError(problems)
+        conv = mapping.conventions()
+        typed = source_columns(mapping, headers)
+        if conv.decimal is None:
+            conv.decimal, found = detect_decimal(
+                store, view, sorted(typed.get("decimal", set()) | typed.get("float", set())), label, delimiter
+            )
+            problems += found
+        if conv.date_order is None and conv.date_format is None:
+            conv.date_order, found = detect_date_order(
+                store, view, sorted(typed.get("timestamp", set()) | typed.get("date", set())), label
+            )
+            problems += found
+        if problems:
+            raise ImportValidationError(problems)
+        out: dict[str, list[pa.Table]] = {}
+        sources: dict[str, dict[str, str]] = {}
+        for spec in mapping.tables:
+            sql = _table_sql(spec, view, label, headers, conv)
+            if sql is None:
+                continue
+            out.setdefault(spec.table, []).append(store.raw.sql(sql).to_arrow_table())
+            sources.setdefault(spec.table, {}).update({c: s.column for c, s in spec.columns.items() if s.column})
+        for table, rows in mapping.rows.items():
+            out.setdefault(table, []).append(_literal_rows(table, rows, label))
+        return out, sources
+    finally:
+        store.raw.unregister(view)
+
+
+def _text(column: str) -> str:
+    return f"NULLIF(trim(CAST({q(column)} AS VARCHAR)), '')"
+
+
+def _status_words(expr: str) -> str:
+    won = "|".join(WON_WORDS)
+    lost = "|".join(LOST_WORDS)
+    return (
+        f"CASE WHEN {expr} IS NULL THEN NULL WHEN regexp_matches(lower({expr}), '\\b({lost})') THEN 'lost' "
+        f"WHEN regexp_matches(lower({expr}), '\\b({won})') THEN 'won' ELSE 'open' END"
+    )
+
+
+def _value_sql(table: str, column: str, col: ColumnSpec, conv: Conventions, source: str | None = None) -> str:
+    kind = TABLES[table].column(column).type
+    if col.value is not None and col.column is None:
+        return lit(col.value)
+    expr = _text(source or col.column) if (source or col.column) else "NULL::VARCHAR"
+    if col.values:
+        cases = " ".join(f"WHEN {lit(k.lower())} THEN {lit(v)}" for k, v in col.values.items())
+        fallback = lit(col.default) if col.default is not None else expr
+        expr = f"CASE lower({expr}) {cases} ELSE {fallback} END"
+    elif col.infer == "status":
+        expr = _status_words(expr)
+    if col.won_flag or col.lost_flag or col.closed_flag:
+        truthy = lambda c: f"coalesce(lower({_text(c)}) IN ({', '.join(lit(w) for w in TRUE_WORDS)}), false)"  # noqa: E731
+        won = truthy(col.won_flag) if col.won_flag else "false"
+        lost = truthy(col.lost_flag) if col.lost_flag else "false"
+        # The flags decide where they can; otherwise the words of the stage (if a column is given).
+        words = expr if (col.column or col.infer) else "'open'"
+        if col.closed_flag:
+            otherwise = lit("lost") if not col.lost_flag else f"coalesce({words}, 'lost')"
+            expr = (
+                f"CASE WHEN NOT {truthy(col.closed_flag)} THEN 'open' WHEN {won} THEN 'won' "
+                f"WHEN {lost} THEN 'lost' ELSE {otherwise} END"
+            )
+        else:
+            expr = f"CASE WHEN {won} THEN 'won' WHEN {lost} THEN 'lost' ELSE {words} END"
+    if col.default is not None and not col.values:
+        expr = f"COALESCE({expr}, {lit(col.default)})"
+    if kind in ("timestamp", "date"):
+        expr = timestamp_sql(expr, conv.date_order or "ymd", col.format or conv.date_format, conv.timezone)
+    elif kind in ("decimal", "float", "int"):
+        expr = number_sql(expr, conv.decimal or ".")
+        if col.divide:
+            expr = f"CAST(TRY_CAST({expr} AS DOUBLE) / {float(col.divide)} AS VARCHAR)"
+    return expr
+
+
+def _table_sql(spec: TableSpec, view: str, label: str, headers: list[str], conv: Conventions) -> str | None:
+    table = TABLES[spec.table]
+    status_spec = spec.columns.get("status")
+    status_sql = _value_sql(spec.table, "status", status_spec, conv) if status_spec else None
+    selects = []
+    stage_headers: list[tuple[str, str]] = [(None, None)]  # type: ignore[list-item]
+    if spec.unpivot:
+        pattern = re.compile(spec.unpivot.headers)
+        stage_headers = [(h, m.group("stage").strip()) for h in headers if (m := pattern.fullmatch(h))]
+        if not stage_headers:
+            return None
+    for header, stage in stage_headers:
+        cols = []
+        for column in table.column_names:
+            col = spec.columns.get(column)
+            if spec.unpivot and column == spec.unpivot.into:
+                expr = _value_sql(spec.table, column, ColumnSpec(column=header), conv)
+            elif spec.unpivot and column == "stage" and col is None:
+                expr = lit(stage)
+            elif col is None:
+                expr = "NULL::VARCHAR"
+            else:
+                expr = _value_sql(spec.table, column, col, conv)
+                if col.when_status and status_sql:
+                    allowed = ", ".join(lit(s) for s in col.when_status)
+                    expr = f"CASE WHEN {status_sql} IN ({allowed}) THEN {expr} END"
+            cols.append(f"{expr} AS {q(column)}")
+        where = []
+        if spec.unpivot:
+            where.append(f"{_text(header)} IS NOT NULL")
+        if spec.skip:
+            values = ", ".join(lit(v.lower()) for v in spec.skip[1])
+            where.append(f"coalesce(lower({_text(spec.skip[0])}), '') NOT IN ({values})")
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        selects.append(f"SELECT {lit(label)} AS _file, {ROW_COLUMN} AS _row, {', '.join(cols)} FROM {view}{clause}")
+    sql = " UNION ALL ".join(selects)
+    key = ", ".join(q(k) for k in table.key)
+    keyed = " AND ".join(f"{q(k)} IS NOT NULL" for k in table.key if k != "scope_id")
+    if spec.table in DERIVED:
+        # One row per key, the first seen; rows without a key (an empty owner cell) make no person.
+        return f"SELECT * FROM ({sql}) WHERE {keyed} QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _row) = 1"
+    if spec.table == "stage_changes":
+        # Reports list a change once per changed field: keep one row per deal, stage and time.
+        return f"SELECT * FROM ({sql}) QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _row) = 1"
+    return sql
+
+
+def _literal_rows(table: str, rows: list[dict[str, object]], label: str) -> pa.Table:
+    columns = TABLES[table].column_names
+    data = {c: pa.array([None if r.get(c) is None else str(r.get(c)) for r in rows], pa.string()) for c in columns}
+    data["_file"] = pa.array([f"{label} [[rows.{table}]]"] * len(rows), pa.string())
+    data["_row"] = pa.array(range(1, len(rows) + 1), pa.int64())
+    return pa.table(data)
