@@ -39,6 +39,7 @@ class Problem:
     value: str | None
     message: str
     fix: str
+    source: str | None = None  # the export's column a mapped canonical column came from
 
     def __str__(self) -> str:
         where = self.file
@@ -46,6 +47,8 @@ class Problem:
             where += f" row {self.row}"
         if self.column:
             where += f" column `{self.column}`"
+        if self.source:
+            where += f" (from `{self.source}`)"
         shown = "" if self.value is None else f" {self.value!r}:"
         return f"{where}:{shown} {self.message}; {self.fix}"
 

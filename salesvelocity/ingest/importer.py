@@ -4,6 +4,7 @@ validated, all-or-nothing, idempotent upsert (see ``canonical.py`` for the write
 from __future__ import annotations
 
 import csv
+import dataclasses
 import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field

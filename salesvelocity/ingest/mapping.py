@@ -69,7 +69,7 @@ WON_WORDS = ("won", "win", "gewonnen", "gagn", "ganad", "vinto", "vunnen", "wygr
 LOST_WORDS = ("lost", "loss", "verloren", "perdu", "perdid", "perso", "förlorad", "przegran", "dead", "closedlost")
 OPTION_KEYS = {"delimiter", "encoding", "decimal", "date_order", "date_format", "timezone", "sheet"}
 SPEC_KEYS = {
-    "column",
+    "column", "fallbacks",
     "value",
     "values",
     "default",
@@ -97,6 +97,7 @@ class ColumnSpec:
     won_flag: str | None = None  # status from yes/no columns (Salesforce IsWon/IsClosed, HubSpot Is Closed Won)
     lost_flag: str | None = None
     closed_flag: str | None = None
+    fallbacks: list[str] | None = None  # further columns, used where ``column`` is empty
 
     @classmethod
     def parse(cls, where: str, raw: object) -> ColumnSpec:
@@ -124,6 +125,7 @@ class ColumnSpec:
             won_flag=raw.get("won_flag"),
             lost_flag=raw.get("lost_flag"),
             closed_flag=raw.get("closed_flag"),
+            fallbacks=[str(f) for f in raw.get("fallbacks", [])] or None,
         )
 
     def to_toml(self) -> str:
@@ -149,6 +151,8 @@ class ColumnSpec:
             parts.append("values = { " + ", ".join(f"{_tq(k)} = {_tq(v)}" for k, v in self.values.items()) + " }")
         if self.when_status:
             parts.append("when_status = [" + ", ".join(_tq(s) for s in self.when_status) + "]")
+        if self.fallbacks:
+            parts.append("fallbacks = [" + ", ".join(_tq(s) for s in self.fallbacks) + "]")
         if self.divide is not None:
             parts.append(f"divide = {self.divide:g}")
         return "{ " + ", ".join(parts) + " }"
@@ -297,6 +301,7 @@ def source_columns(mapping: Mapping, headers: list[str]) -> dict[str, set[str]]:
         for column, col in spec.columns.items():
             if col.column and col.format is None:
                 found.setdefault(TABLES[spec.table].column(column).type, set()).add(col.column)
+                found[TABLES[spec.table].column(column).type].update(col.fallbacks or [])
         if spec.unpivot:
             pattern = re.compile(spec.unpivot.headers)
             found.setdefault("timestamp", set()).update(h for h in headers if pattern.fullmatch(h))
@@ -319,6 +324,12 @@ def apply_mapping(
     try:
         for spec in mapping.tables:
             for column, col in spec.columns.items():
+                if col.fallbacks:
+                    missing = [f for f in col.fallbacks if f.lower() not in lower]
+                    if missing:
+                        problems.append(Problem(label, 1, missing[0], None, f"the mapping's column `{missing[0]}` is not in the file",
+                                                f"columns found: {', '.join(headers[:30])}"))
+                    col.fallbacks = [lower.get(f.lower(), f) for f in col.fallbacks]
                 if col.column and col.column.lower() not in lower:
                     problems.append(
                         Problem(
@@ -381,6 +392,8 @@ def _value_sql(table: str, column: str, col: ColumnSpec, conv: Conventions, sour
     if col.value is not None and col.column is None:
         return lit(col.value)
     expr = _text(source or col.column) if (source or col.column) else "NULL::VARCHAR"
+    if col.fallbacks:
+        expr = f"COALESCE({expr}, {', '.join(_text(f) for f in col.fallbacks)})"
     if col.values:
         cases = " ".join(f"WHEN {lit(k.lower())} THEN {lit(v)}" for k, v in col.values.items())
         fallback = lit(col.default) if col.default is not None else expr

@@ -165,8 +165,9 @@ def pipedrive_deals(headers: list[str]) -> Mapping:
     _put(deals, "stage", stage)
     _put(deals, "amount", h("Value"))
     _put(deals, "currency", h("Currency", "Currency of value"))
-    closed = h("Deal closed on", "Close time", "Closed on", "Won time", "Lost time")
-    _put(deals, "closed_at", closed, when_status=["won", "lost"])
+    closed = [c for c in (h("Deal closed on", "Close time", "Closed on"), h("Won time"), h("Lost time")) if c]
+    if closed:
+        _put(deals, "closed_at", closed[0], when_status=["won", "lost"], fallbacks=closed[1:] or None)
     _put(deals, "expected_close_on", h("Expected close date"))
     _put(deals, "pipeline", h("Pipeline"))
     _put(deals, "account", h("Organization", "Organization name"))
