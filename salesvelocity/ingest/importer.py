@@ -201,17 +201,8 @@ def _guess_delimiter(path: Path) -> str | None:
 def _name_source(problem: Problem, sources: dict[str, dict[str, str]]) -> Problem:
     """Say which source column a canonical column came from, for mapped files."""
     known = sources.get(problem.file, {})
-    names = [f"`{v}`" for k, v in known.items() if problem.column and k.split(".", 1)[1] == problem.column]
-    if not names:
-        return problem
-    return Problem(
-        problem.file,
-        problem.row,
-        f"{problem.column}` (from {names[0]})`".replace("``", "`"),
-        problem.value,
-        problem.message,
-        problem.fix,
-    )
+    names = [v for k, v in known.items() if problem.column and k.split(".", 1)[1] == problem.column]
+    return dataclasses.replace(problem, source=names[0]) if names else problem
 
 
 def write_quarantine(path: Path, rejected: dict[str, pa.Table]) -> None:
