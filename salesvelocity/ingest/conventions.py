@@ -57,10 +57,14 @@ def detect_decimal(
     if not columns:
         return ".", []
     values = " UNION ALL ".join(f"SELECT {clean_number_sql(q(c))} AS v FROM {view}" for c in columns)
+    # A separator is a decimal when both appear and it comes last, or when it is followed by other than
+    # exactly three digits (12,5 or 1234,567 — never the 1,234 of a thousands separator).
+    comma_last, comma_alone = "'\\.[0-9]*,[0-9]+$'", "'^-?[0-9]*,([0-9]{1,2}|[0-9]{4,})$'"
+    dot_last, dot_alone = "',[0-9]*\\.[0-9]+$'", "'^-?[0-9]*\\.([0-9]{1,2}|[0-9]{4,})$'"
     comma, dot = store.sql(
         f"""SELECT
-              count(*) FILTER (WHERE regexp_matches(v, '\\.[0-9]*,[0-9]+$') OR regexp_matches(v, '^-?[0-9]*,([0-9]{{1,2}}|[0-9]{{4,}})$')),
-              count(*) FILTER (WHERE regexp_matches(v, ',[0-9]*\\.[0-9]+$') OR regexp_matches(v, '^-?[0-9]*\\.([0-9]{{1,2}}|[0-9]{{4,}})$'))
+              count(*) FILTER (WHERE regexp_matches(v, {comma_last}) OR regexp_matches(v, {comma_alone})),
+              count(*) FILTER (WHERE regexp_matches(v, {dot_last}) OR regexp_matches(v, {dot_alone}))
             FROM ({values}) WHERE v IS NOT NULL AND v <> ''"""
     ).fetchone()
     if comma and dot:
@@ -131,7 +135,7 @@ def detect_date_order(store: Store, view: str, columns: list[str], file: str) ->
 def timestamp_sql(text: str, order: str, date_format: str | None, timezone: str | None) -> str:
     """SQL turning a date or timestamp as written into ISO text the canonical validation reads."""
     if date_format:
-        parsed = f"strftime(try_strptime({text}, {lit(date_format)}), '%Y-%m-%d %H:%M:%S')"
+        parsed = f"coalesce(strftime(try_strptime({text}, {lit(date_format)}), '%Y-%m-%d %H:%M:%S'), {text})"
     elif order in ("dmy", "mdy"):
         day_month = "%d/%m" if order == "dmy" else "%m/%d"
         formats = [
@@ -141,9 +145,10 @@ def timestamp_sql(text: str, order: str, date_format: str | None, timezone: str 
         slashes = f"regexp_replace(trim({text}), '^(\\d{{1,2}})[./-](\\d{{1,2}})[./-]', '\\1/\\2/')"
         unified = f"regexp_replace({slashes}, '^(\\d{{1,2}}/\\d{{1,2}}/)(\\d{{2}})(\\D|$)', '\\120\\2\\3')"
         listed = "[" + ", ".join(lit(f) for f in formats) + "]"
+        # A value that does not parse (31-02-2024) stays as written, so the validation reports it.
         parsed = (
             f"CASE WHEN regexp_matches({text}, '{DMY_PATTERN}') "
-            f"THEN strftime(try_strptime({unified}, {listed}), '%Y-%m-%d %H:%M:%S') ELSE {text} END"
+            f"THEN coalesce(strftime(try_strptime({unified}, {listed}), '%Y-%m-%d %H:%M:%S'), {text}) ELSE {text} END"
         )
     else:
         parsed = text
@@ -151,5 +156,9 @@ def timestamp_sql(text: str, order: str, date_format: str | None, timezone: str 
         # A value without an offset is in the given zone; the validation honours the zone name.
         tail = f"substr({parsed}, 11)"
         has_offset = f"(contains({tail}, '+') OR contains({tail}, '-') OR contains({tail}, 'Z'))"
-        return f"CASE WHEN {parsed} IS NULL OR {has_offset} THEN {parsed} ELSE {parsed} || ' ' || {lit(timezone)} END"
+        local = f"strftime(TRY_CAST({parsed} AS TIMESTAMP), '%Y-%m-%d %H:%M:%S')"
+        return (
+            f"CASE WHEN {parsed} IS NULL OR {has_offset} OR {local} IS NULL THEN {parsed} "
+            f"ELSE {local} || ' ' || {lit(timezone)} END"
+        )
     return parsed

@@ -126,11 +126,13 @@ def read_csv(path: Path, delimiter: str | None = None, encoding: str | None = No
         )
     except pa.ArrowInvalid as exc:
         detail = str(exc).split("\n")[0]
+        others = [d for d in DELIMITERS if d != delimiter and sample.split("\n")[0].count(d)]
+        guess = f"; the header also holds {others[0]!r} — is that the separator?" if len(names) == 1 and others else ""
         raise _fail(
             path,
             f"the file cannot be read as CSV: {detail}",
             f"every row needs the same number of fields as the header ({len(names)}, separated by "
-            f"{delimiter!r}); quote values that contain the separator or line breaks",
+            f"{delimiter!r}); quote values that contain the separator or line breaks{guess}",
         ) from exc
     if table.num_rows == 0:
         raise _fail(path, "the file has a header but no data rows", "export the table again with its rows")

@@ -113,7 +113,7 @@ def plan(
                     1,
                     None,
                     None,
-                    f"not recognised as {expected} (columns: {', '.join(headers[:12])}{'…' if len(headers) > 12 else ''})",
+                    f"not recognised as {expected} (columns: {_shorten(headers)})",
                     "name canonical files after their table (deals.csv, …), or write a mapping: "
                     f"`salesvelocity import --suggest-mapping {path}` then `--mapping mapping.toml`",
                 )
@@ -183,6 +183,10 @@ def import_paths(
         for name in staged.tables.values():
             store.sql(f'DROP TABLE IF EXISTS "{name}"')
     return result
+
+
+def _shorten(headers: list[str], most: int = 12) -> str:
+    return ", ".join(headers[:most]) + ("…" if len(headers) > most else "")
 
 
 def _guess_delimiter(path: Path) -> str | None:

@@ -69,7 +69,8 @@ WON_WORDS = ("won", "win", "gewonnen", "gagn", "ganad", "vinto", "vunnen", "wygr
 LOST_WORDS = ("lost", "loss", "verloren", "perdu", "perdid", "perso", "förlorad", "przegran", "dead", "closedlost")
 OPTION_KEYS = {"delimiter", "encoding", "decimal", "date_order", "date_format", "timezone", "sheet"}
 SPEC_KEYS = {
-    "column", "fallbacks",
+    "column",
+    "fallbacks",
     "value",
     "values",
     "default",
@@ -245,9 +246,8 @@ class Mapping:
             lines += ["", f"[[tables.{spec.table}]]"]
             lines += [f"{name} = {col.to_toml()}" for name, col in spec.columns.items()]
             if spec.unpivot:
-                lines.append(
-                    f"unpivot = {{ headers = {_tq(spec.unpivot.headers, literal=True)}, into = {_tq(spec.unpivot.into)} }}"
-                )
+                headers, into = _tq(spec.unpivot.headers, literal=True), _tq(spec.unpivot.into)
+                lines.append(f"unpivot = {{ headers = {headers}, into = {into} }}")
             if spec.skip:
                 lines.append(
                     f"skip = {{ column = {_tq(spec.skip[0])}, values = [{', '.join(_tq(v) for v in spec.skip[1])}] }}"
@@ -327,8 +327,16 @@ def apply_mapping(
                 if col.fallbacks:
                     missing = [f for f in col.fallbacks if f.lower() not in lower]
                     if missing:
-                        problems.append(Problem(label, 1, missing[0], None, f"the mapping's column `{missing[0]}` is not in the file",
-                                                f"columns found: {', '.join(headers[:30])}"))
+                        problems.append(
+                            Problem(
+                                label,
+                                1,
+                                missing[0],
+                                None,
+                                f"the mapping's column `{missing[0]}` is not in the file",
+                                f"columns found: {', '.join(headers[:30])}",
+                            )
+                        )
                     col.fallbacks = [lower.get(f.lower(), f) for f in col.fallbacks]
                 if col.column and col.column.lower() not in lower:
                     problems.append(

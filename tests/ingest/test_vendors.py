@@ -47,7 +47,9 @@ def test_hubspot_deals_export(store):
     assert reopened == ("open", "Contract Sent", None)
     kinds = {r["stage"]: r["kind"] for r in store.execute(stage_catalog(store)).to_pylist()}
     assert kinds["Closed Won"] == "won" and kinds["Closed Lost"] == "lost" and kinds["Demo Booked"] == "open"
-    order = sorted((r["position"], r["stage"]) for r in store.execute(stage_catalog(store)).to_pylist() if r["kind"] == "open")
+    order = sorted(
+        (r["position"], r["stage"]) for r in store.execute(stage_catalog(store)).to_pylist() if r["kind"] == "open"
+    )
     assert [s for _, s in order] == ["Appointment Scheduled", "Qualified To Buy", "Demo Booked", "Contract Sent"]
     again = import_paths(store, [FIXTURES / "hubspot_deals.csv"])
     assert all(c.new == c.updated == 0 for c in again.tables.values())
@@ -68,7 +70,9 @@ def test_hubspot_export_saved_by_excel_as_utf16_tab_text(store, tmp_path):
 
 
 def test_salesforce_reports_with_footers(store):
-    result = import_paths(store, [FIXTURES / "salesforce_opportunities.csv", FIXTURES / "salesforce_opportunity_history.csv"])
+    result = import_paths(
+        store, [FIXTURES / "salesforce_opportunities.csv", FIXTURES / "salesforce_opportunity_history.csv"]
+    )
     assert set(result.files.values()) == {"salesforce opportunities", "salesforce opportunity history"}
     check_formula(velocity(store), 17000.0)
     assert store.count("deals") == 10  # the "Grand Totals" and copyright lines are not deals

@@ -1,0 +1,286 @@
+"""Generic exports through a mapping: regional conventions, ambiguity, dry run, quarantine, Excel,
+event logs, garbage input, and --suggest-mapping followed by an import."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from salesvelocity.errors import ConfigError, ImportValidationError
+from salesvelocity.ingest import Mapping, import_paths
+from salesvelocity.ingest.suggest import suggest
+
+MAPPING = """
+[tables.deals]
+deal_id = "Opportunity"
+owner_id = "Sales Rep"
+created_at = "Created"
+status = { column = "Phase", values = { "Gewonnen" = "won", "Verloren" = "lost" }, default = "open" }
+stage = "Phase"
+amount = "Deal Value"
+closed_at = { column = "Closed", when_status = ["won", "lost"] }
+
+[tables.people]
+person_id = "Sales Rep"
+name = "Sales Rep"
+team_id = "Team"
+
+[tables.teams]
+team_id = "Team"
+"""
+HEADER = ["Opportunity", "Sales Rep", "Team", "Created", "Phase", "Deal Value", "Closed"]
+ROWS = [
+    ["A-1", "Jürgen Groß", "Nord", "03-02-2024", "Gewonnen", "1.234,50 €", "17-02-2024 14:30"],
+    ["A-2", "Jürgen Groß", "Nord", "13-02-2024", "Angebot", "€ 500,00", ""],
+    ["A-3", "Zoë Müller", "Süd", "14-02-2024", "Verloren", "2.000", "20-02-2024"],
+]
+
+
+def write(path: Path, rows, header=HEADER, delimiter=";", encoding="cp1252") -> Path:
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter, lineterminator="\r\n").writerows([header, *rows])
+    path.write_bytes(buf.getvalue().encode(encoding))
+    return path
+
+
+@pytest.fixture
+def mapping() -> Mapping:
+    import tomllib
+
+    return Mapping.from_dict("test mapping", tomllib.loads(MAPPING))
+
+
+def deals(store):
+    return {
+        r[0]: r[1:]
+        for r in store.sql(
+            "SELECT deal_id, status, amount, created_at::VARCHAR, closed_at::VARCHAR FROM deals ORDER BY 1"
+        ).fetchall()
+    }
+
+
+def test_semicolon_windows_1252_decimal_commas_and_day_first_dates(store, tmp_path, mapping):
+    path = write(tmp_path / "export.csv", ROWS)
+    import_paths(store, [path], mapping=mapping)
+    got = deals(store)
+    assert got["A-1"] == ("won", pytest.approx(1234.5), "2024-02-03 00:00:00", "2024-02-17 14:30:00")
+    assert got["A-2"][:2] == ("open", pytest.approx(500.0)) and got["A-2"][3] is None
+    assert got["A-3"][:2] == ("lost", pytest.approx(2000.0))
+    names = {r[0] for r in store.sql("SELECT name FROM people").fetchall()}
+    assert names == {"Jürgen Groß", "Zoë Müller"}  # Windows-1252 decoded
+    assert store.count("teams") == 2
+
+
+@pytest.mark.parametrize(
+    "amount, expected",
+    [
+        ("1,234.56", 1234.56),
+        ("1.234,56", 1234.56),
+        ("USD 1,234.56", 1234.56),
+        ("1 234,56 €", 1234.56),
+        ("£1,234", 1234.0),
+        ("1'234.50 CHF", 1234.5),
+    ],
+)
+def test_number_conventions(store, tmp_path, mapping, amount, expected):
+    rows = [
+        ["A-1", "Ann", "Nord", "2024-02-03", "Angebot", amount, ""],
+        ["A-2", "Ann", "Nord", "2024-02-04", "Angebot", "12", ""],
+    ]
+    import_paths(store, [write(tmp_path / "n.csv", rows, delimiter=",", encoding="utf-8")], mapping=mapping)
+    assert float(store.sql("SELECT amount FROM deals WHERE deal_id = 'A-1'").fetchone()[0]) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "created, expected, options",
+    [
+        ("2024-02-03T10:00:00+01:00", "2024-02-03 09:00:00", ""),
+        ("2024-02-03 10:00", "2024-02-03 09:00:00", 'timezone = "Europe/Berlin"'),
+        ("02/13/2024 3:04 PM", "2024-02-13 15:04:00", ""),
+        ("13/02/2024", "2024-02-13 00:00:00", ""),
+        ("13.02.2024 08:15", "2024-02-13 08:15:00", ""),
+        ("2/3/24", "2024-03-02 00:00:00", 'date_order = "dmy"'),
+        ("03-02-2024", "2024-03-02 00:00:00", 'date_format = "%m-%d-%Y"'),
+    ],
+)
+def test_date_conventions(store, tmp_path, created, expected, options):
+    import tomllib
+
+    doc = tomllib.loads(f"[options]\n{options}\n" + MAPPING)
+    rows = [["A-1", "Ann", "Nord", created, "Angebot", "1", ""]]
+    import_paths(
+        store, [write(tmp_path / "d.csv", rows, delimiter=",", encoding="utf-8")], mapping=Mapping.from_dict("m", doc)
+    )
+    assert store.sql("SELECT created_at::VARCHAR FROM deals").fetchone()[0] == expected
+
+
+def test_ambiguous_day_month_order_is_reported_not_guessed(store, tmp_path, mapping):
+    rows = [
+        ["A-1", "Ann", "Nord", "03/02/2024", "Angebot", "1", ""],
+        ["A-2", "Ann", "Nord", "04/02/2024", "Angebot", "1", ""],
+    ]
+    path = write(tmp_path / "amb.csv", rows)
+    with pytest.raises(ImportValidationError) as caught:
+        import_paths(store, [path], mapping=mapping)
+    message = str(caught.value)
+    assert "day/month order of 2 dates cannot be told" in message and 'date_order = "dmy" or "mdy"' in message
+    assert store.count("deals") == 0
+
+
+def test_mixed_day_first_and_month_first_is_an_error(store, tmp_path, mapping):
+    rows = [
+        ["A-1", "Ann", "Nord", "13/02/2024", "Angebot", "1", ""],
+        ["A-2", "Ann", "Nord", "02/13/2024", "Angebot", "1", ""],
+    ]
+    with pytest.raises(ImportValidationError, match="mix day-first and month-first"):
+        import_paths(store, [write(tmp_path / "mix.csv", rows)], mapping=mapping)
+
+
+def test_dry_run_counts_without_writing(store, tmp_path, mapping):
+    path = write(tmp_path / "export.csv", ROWS)
+    result = import_paths(store, [path], mapping=mapping, dry_run=True)
+    assert result.tables["deals"].new == 3 and store.count("deals") == 0
+    import_paths(store, [path], mapping=mapping)
+    changed = [r[:] for r in ROWS]
+    changed[1][4] = "Gewonnen"
+    changed[1][6] = "20-02-2024"
+    result = import_paths(store, [write(tmp_path / "export2.csv", changed)], mapping=mapping, dry_run=True)
+    counts = result.tables["deals"]
+    assert (counts.new, counts.updated, counts.unchanged) == (0, 1, 2)
+    assert deals(store)["A-2"][0] == "open"  # nothing written
+
+
+def test_quarantine_writes_bad_rows_with_a_reason_and_imports_the_rest(store, tmp_path, mapping):
+    rows = ROWS + [
+        ["A-4", "Ann", "Nord", "31-02-2024", "Angebot", "1", ""],  # no such date
+        ["A-5", "Ann", "Nord", "10-02-2024", "Gewonnen", "-5", "11-02-2024"],  # negative amount
+        ["A-6", "Ann", "Nord", "10-02-2024", "Gewonnen", "5", "01-02-2024"],  # closed before created
+    ]
+    path = write(tmp_path / "q.csv", rows)
+    with pytest.raises(ImportValidationError):
+        import_paths(store, [path], mapping=mapping)
+    assert store.count("deals") == 0
+    out = tmp_path / "rejected.csv"
+    result = import_paths(store, [path], mapping=mapping, quarantine=out)
+    assert sorted(r[0] for r in store.sql("SELECT deal_id FROM deals").fetchall()) == ["A-1", "A-2", "A-3"]
+    rejected = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [(r["row"], r["deal_id"]) for r in rejected] == [("5", "A-4"), ("6", "A-5"), ("7", "A-6")]
+    assert "created_at" in rejected[0]["reason"] and "not a valid timestamp" in rejected[0]["reason"]
+    assert "below the minimum" in rejected[1]["reason"] and "precedes created_at" in rejected[2]["reason"]
+    assert len({(p.file, p.row) for p in result.rejected}) == 3
+
+
+def test_excel_workbook(store, tmp_path, mapping):
+    from datetime import datetime
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    sheet.append(["A-1", "Ann", "Nord", datetime(2024, 2, 3, 9, 30), "Gewonnen", 1234.5, datetime(2024, 2, 17)])
+    sheet.append(["A-2", "Ann", "Nord", datetime(2024, 2, 13), "Angebot", None, None])
+    path = tmp_path / "export.xlsx"
+    book.save(path)
+    import_paths(store, [path], mapping=mapping)
+    got = deals(store)
+    assert got["A-1"] == ("won", pytest.approx(1234.5), "2024-02-03 09:30:00", "2024-02-17 00:00:00")
+    assert got["A-2"][1] is None
+
+
+def test_event_log_through_a_mapping(store, tmp_path, mapping):
+    import_paths(store, [write(tmp_path / "export.csv", ROWS)], mapping=mapping)
+    log = write(
+        tmp_path / "log.csv",
+        [["A-1", "Angebot", "2024-02-03 09:00", "Ann"], ["A-1", "Gewonnen", "2024-02-17 14:30", "Ann"]],
+        header=["Deal", "Moved to", "When", "By"],
+        delimiter=",",
+        encoding="utf-8",
+    )
+    events = Mapping.from_dict(
+        "log",
+        {
+            "tables": {
+                "stage_changes": {"deal_id": "Deal", "stage": "Moved to", "entered_at": "When", "changed_by": "By"}
+            }
+        },
+    )
+    import_paths(store, [log], mapping=events)
+    assert store.sql("SELECT stage, entered_at::VARCHAR FROM stage_changes ORDER BY 2").fetchall() == [
+        ("Angebot", "2024-02-03 09:00:00"),
+        ("Gewonnen", "2024-02-17 14:30:00"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (b"", "empty"),
+        (b"\x00\x01\x02\x03PK\x03\x04 binary", "binary"),
+        (";".join(HEADER).encode() + b"\r\n", "no data rows"),
+        (";".join(HEADER).encode() + b"\r\nA-1;Ann;Nord;03-02-2024;Gew", "cannot be read as CSV"),
+        (",".join(HEADER).replace(",", "|").encode() + b"\nA-1|Ann|Nord|03-02-2024|Gewonnen|1|17-02-2024\n", None),
+    ],
+    ids=["empty", "binary", "header-only", "truncated", "pipe-delimited"],
+)
+def test_garbage_is_a_clear_error_and_changes_nothing(store, tmp_path, mapping, content, words):
+    path = tmp_path / "garbage.csv"
+    path.write_bytes(content)
+    if words is None:  # a different delimiter than usual is detected, not an error
+        import_paths(store, [path], mapping=mapping)
+        assert store.count("deals") == 1
+        return
+    with pytest.raises(ImportValidationError, match=words):
+        import_paths(store, [path], mapping=mapping)
+    assert store.count("deals") == 0
+
+
+def test_wrong_delimiter_in_the_mapping_is_explained(store, tmp_path):
+    path = write(tmp_path / "export.csv", ROWS)
+    import tomllib
+
+    forced = Mapping.from_dict("m", tomllib.loads('[options]\ndelimiter = ","\n' + MAPPING))
+    with pytest.raises(ImportValidationError, match="the header also holds ';' — is that the separator"):
+        import_paths(store, [path], mapping=forced)
+
+
+def test_bad_mapping_files_are_config_errors(tmp_path):
+    with pytest.raises(ConfigError, match="not a column of deals"):
+        Mapping.from_dict("m", {"tables": {"deals": {"value": "Amount"}}})
+    with pytest.raises(ConfigError, match="not a canonical table"):
+        Mapping.from_dict("m", {"tables": {"opportunities": {"deal_id": "Id"}}})
+    (tmp_path / "m.toml").write_text("[tables.deals\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        Mapping.load(tmp_path / "m.toml")
+
+
+def test_suggest_then_import_a_generic_crm_export(store, tmp_path):
+    header = [
+        "Deal Number",
+        "Account Executive",
+        "Sales Team",
+        "Date Created",
+        "Status",
+        "Deal Size (EUR)",
+        "Date Closed",
+        "Industry",
+    ]
+    rows = [
+        ["D-1", "Ann Lee", "West", "2024-03-01", "Closed Won", "10,000", "2024-03-20", "Retail"],
+        ["D-2", "Ann Lee", "West", "2024-03-02", "Closed Lost", "5,000", "2024-03-10", "Retail"],
+        ["D-3", "Bo Chan", "East", "2024-03-05", "Engaging", "", "", "Health"],
+    ]
+    path = write(tmp_path / "crm_export.csv", rows, header=header, delimiter=",", encoding="utf-8")
+    mapping, notes = suggest(store, path)
+    text = mapping.to_toml()
+    assert 'deal_id = "Deal Number"' in text and 'owner_id = "Account Executive"' in text
+    assert '"Closed Won" = "won"' in text and '"Engaging" = "open"' in text
+    target = tmp_path / "crm_export.mapping.toml"
+    target.write_text(text)
+    import_paths(store, [path], mapping=Mapping.load(target))
+    got = deals(store)
+    assert got["D-1"][:2] == ("won", pytest.approx(10000.0)) and got["D-2"][0] == "lost" and got["D-3"][0] == "open"
+    assert {r[0] for r in store.sql("SELECT team_id FROM people").fetchall()} == {"West", "East"}
+    assert store.sql("SELECT segment FROM deals WHERE deal_id = 'D-1'").fetchone()[0] == "Retail"
