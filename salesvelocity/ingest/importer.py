@@ -165,6 +165,11 @@ def import_paths(
         staged = stage_and_validate(store, raw, quarantine=quarantine is not None)
     except ImportValidationError as exc:
         raise ImportValidationError([_name_source(p, sources) for p in exc.problems], exc.total) from None
+    finally:
+        for parts in raw.values():
+            for _file, data in parts:
+                if isinstance(data, str):
+                    store.sql(f"DROP TABLE IF EXISTS {data}")
     try:
         for table in LOAD_ORDER:
             if table in staged.tables:

@@ -41,6 +41,7 @@ Column specs: ``column``, ``value`` (constant), ``values`` (value map, case-inse
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ from salesvelocity.ingest.conventions import (
     detect_decimal,
     lit,
     number_sql,
+    pick_format,
     q,
     timestamp_sql,
 )
@@ -64,6 +66,7 @@ from salesvelocity.store import Store
 
 #: Tables derived from columns of each row keep one row per key (the first seen).
 DERIVED = {"people", "teams", "stages"}
+_mapped = itertools.count()
 #: Words that make a stage or status value won or lost (matched at the start of a word, any case).
 WON_WORDS = ("won", "win", "gewonnen", "gagn", "ganad", "vinto", "vunnen", "wygran", "signed", "closedwon")
 LOST_WORDS = ("lost", "loss", "verloren", "perdu", "perdid", "perso", "förlorad", "przegran", "dead", "closedlost")
@@ -310,11 +313,12 @@ def source_columns(mapping: Mapping, headers: list[str]) -> dict[str, set[str]]:
 
 def apply_mapping(
     store: Store, mapping: Mapping, label: str, arrow: pa.Table, delimiter: str | None = None
-) -> tuple[dict[str, list[pa.Table]], dict[str, dict[str, str]]]:
+) -> tuple[dict[str, list[pa.Table | str]], dict[str, dict[str, str]]]:
     """Turn one source table into canonical text tables (still to be validated).
 
-    Returns ({table: [arrow tables with canonical columns + _file + _row]}, {table: {canonical: source}})
-    — the second maps canonical columns to the source columns they came from, for error messages.
+    Returns ({table: [temporary table names or Arrow tables with canonical columns + _file + _row]},
+    {table: {canonical: source}}) — the second maps canonical columns to the source columns they came
+    from, for error messages. The caller (the validation) drops the temporary tables.
     """
     headers = [c for c in arrow.column_names if c != ROW_COLUMN]
     lower = {h.lower(): h for h in headers}
@@ -367,13 +371,22 @@ def apply_mapping(
             problems += found
         if problems:
             raise ImportValidationError(problems)
-        out: dict[str, list[pa.Table]] = {}
+        out: dict[str, list[pa.Table | str]] = {}
         sources: dict[str, dict[str, str]] = {}
+        date_columns = typed.get("timestamp", set()) | typed.get("date", set())
+        likely = (
+            {c: pick_format(store, view, c, conv.date_order) for c in sorted(date_columns)}
+            if conv.date_format is None
+            else {}
+        )
         for spec in mapping.tables:
-            sql = _table_sql(spec, view, label, headers, conv)
+            sql = _table_sql(spec, view, label, headers, conv, likely)
             if sql is None:
                 continue
-            out.setdefault(spec.table, []).append(store.raw.sql(sql).to_arrow_table())
+            # Kept in the engine as a temporary table: no round trip through Arrow for a million rows.
+            name = f"_sv_mapped_{next(_mapped)}"
+            store.sql(f"CREATE TEMP TABLE {name} AS {sql}")
+            out.setdefault(spec.table, []).append(name)
             sources.setdefault(spec.table, {}).update({c: s.column for c, s in spec.columns.items() if s.column})
         for table, rows in mapping.rows.items():
             out.setdefault(table, []).append(_literal_rows(table, rows, label))
@@ -395,11 +408,11 @@ def _status_words(expr: str) -> str:
     )
 
 
-def _value_sql(table: str, column: str, col: ColumnSpec, conv: Conventions, source: str | None = None) -> str:
+def _value_sql(table: str, column: str, col: ColumnSpec, conv: Conventions, likely: dict | None = None) -> str:
     kind = TABLES[table].column(column).type
     if col.value is not None and col.column is None:
         return lit(col.value)
-    expr = _text(source or col.column) if (source or col.column) else "NULL::VARCHAR"
+    expr = _text(col.column) if col.column else "NULL::VARCHAR"
     if col.fallbacks:
         expr = f"COALESCE({expr}, {', '.join(_text(f) for f in col.fallbacks)})"
     if col.values:
@@ -425,7 +438,8 @@ def _value_sql(table: str, column: str, col: ColumnSpec, conv: Conventions, sour
     if col.default is not None and not col.values:
         expr = f"COALESCE({expr}, {lit(col.default)})"
     if kind in ("timestamp", "date"):
-        expr = timestamp_sql(expr, conv.date_order or "ymd", col.format or conv.date_format, conv.timezone)
+        guess = (likely or {}).get(col.column) if not (col.fallbacks or col.values) else None
+        expr = timestamp_sql(expr, conv.date_order or "ymd", col.format or conv.date_format, conv.timezone, guess)
     elif kind in ("decimal", "float", "int"):
         expr = number_sql(expr, conv.decimal or ".")
         if col.divide:
@@ -433,10 +447,12 @@ def _value_sql(table: str, column: str, col: ColumnSpec, conv: Conventions, sour
     return expr
 
 
-def _table_sql(spec: TableSpec, view: str, label: str, headers: list[str], conv: Conventions) -> str | None:
+def _table_sql(
+    spec: TableSpec, view: str, label: str, headers: list[str], conv: Conventions, likely: dict | None = None
+) -> str | None:
     table = TABLES[spec.table]
     status_spec = spec.columns.get("status")
-    status_sql = _value_sql(spec.table, "status", status_spec, conv) if status_spec else None
+    status_sql = _value_sql(spec.table, "status", status_spec, conv, likely) if status_spec else None
     selects = []
     stage_headers: list[tuple[str, str]] = [(None, None)]  # type: ignore[list-item]
     if spec.unpivot:
@@ -449,13 +465,13 @@ def _table_sql(spec: TableSpec, view: str, label: str, headers: list[str], conv:
         for column in table.column_names:
             col = spec.columns.get(column)
             if spec.unpivot and column == spec.unpivot.into:
-                expr = _value_sql(spec.table, column, ColumnSpec(column=header), conv)
+                expr = _value_sql(spec.table, column, ColumnSpec(column=header), conv, likely)
             elif spec.unpivot and column == "stage" and col is None:
                 expr = lit(stage)
             elif col is None:
                 expr = "NULL::VARCHAR"
             else:
-                expr = _value_sql(spec.table, column, col, conv)
+                expr = _value_sql(spec.table, column, col, conv, likely)
                 if col.when_status and status_sql:
                     allowed = ", ".join(lit(s) for s in col.when_status)
                     expr = f"CASE WHEN {status_sql} IN ({allowed}) THEN {expr} END"

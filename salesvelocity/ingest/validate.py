@@ -164,6 +164,10 @@ def stage_and_validate(store: Store, raw: dict[str, list[tuple[str, pa.Table]]],
             before = len(problems)
             rejected: list[Problem] = []
             for i, (file, arrow) in enumerate(raw[table]):
+                if isinstance(arrow, str):  # a mapped temporary table: canonical text columns already
+                    cols = ", ".join(_q(c) for c in spec.column_names)
+                    parts.append(f"SELECT _file, _row, {cols} FROM {arrow}")
+                    continue
                 mapping, header_problems = _header_problems(table, file, arrow.column_names)
                 problems += header_problems
                 total += len(header_problems)
@@ -179,7 +183,7 @@ def stage_and_validate(store: Store, raw: dict[str, list[tuple[str, pa.Table]]],
                 parts.append(f"SELECT {source} AS _file, {ROW_COLUMN} AS _row, {cols} FROM {view}")
             text = f"_sv_text_{run}_{table}"
             store.sql(f"CREATE TEMP TABLE {text} AS {' UNION ALL '.join(parts)}")
-            _unregister(store, run, table, len(raw[table]))
+            _unregister(store, run, table, raw[table])
             if len(problems) > before:  # wrong headers: every row would repeat the same complaint
                 store.sql(f"DROP TABLE {text}")
                 continue
@@ -313,9 +317,13 @@ def _drop(store: Store, result: Staged) -> None:
         store.sql(f"DROP TABLE IF EXISTS {name}")
 
 
-def _unregister(store: Store, run: int, table: str, files: int) -> None:
-    for i in range(files):
-        store.raw.unregister(f"_sv_raw_{run}_{table}_{i}")
+def _unregister(store: Store, run: int, table: str, inputs: list) -> None:
+    """Release the registered Arrow inputs and drop mapped temporary tables (they are copied now)."""
+    for i, (_file, data) in enumerate(inputs):
+        if isinstance(data, str):
+            store.sql(f"DROP TABLE IF EXISTS {data}")
+        else:
+            store.raw.unregister(f"_sv_raw_{run}_{table}_{i}")
 
 
 def _subst(condition: str, v: str, x: str) -> str:
