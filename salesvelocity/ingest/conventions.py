@@ -87,7 +87,8 @@ def _decimal(
                     None,
                     ", ".join(columns),
                     None,
-                    f"numbers are written both with a decimal comma ({comma} values) and a decimal point ({dot} values)",
+                    f"numbers are written both with a decimal comma ({comma} values) "
+                    f"and a decimal point ({dot} values)",
                     'set decimal = "," or decimal = "." under [options] in the mapping',
                 )
             ],
