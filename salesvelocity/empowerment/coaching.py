@@ -1,0 +1,88 @@
+"""1:1 coaching prompts: a short agenda for one person, phrased as questions, each with its reason.
+
+Sources: the person's deals past their stage's P85, wins nobody recognised, open obstacles, a recent
+signal in their own velocity, and one rotating support question. Never a score, never a ranking —
+the prompts are about helping, and every one ends with a question mark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from salesvelocity.empowerment.obstacles import open_obstacles
+from salesvelocity.empowerment.recognition import unrecognised_wins
+from salesvelocity.empowerment.signals_person import recent_signals
+from salesvelocity.errors import SalesVelocityError
+from salesvelocity.metrics import Window, aging_deals
+from salesvelocity.store import Store
+
+PER_SOURCE = 3
+RECENT_WIN_DAYS = 60
+SUPPORT_QUESTIONS = (
+    "What can I do to help you succeed in your role?",
+    "What is one thing I could stop doing that would make your work easier?",
+    "Is anything getting in your way that we have not talked about yet?",
+    "Where would you like to grow over the next quarter, and how can I help?",
+    "How sustainable does your workload feel right now?",
+    "What part of your work gives you the most energy at the moment?",
+)
+
+
+@dataclass
+class Prompt:
+    question: str
+    reason: str
+    source: str  # "stuck deal" | "unrecognised win" | "open obstacle" | "velocity signal" | "support"
+
+
+def coaching_prompts(store: Store, person_id: str, as_of: date) -> list[Prompt]:
+    """The agenda for ``person_id`` as of ``as_of`` (see the module docstring)."""
+    person = store.sql("SELECT name FROM people WHERE person_id = ?", [person_id]).fetchone()
+    if person is None:
+        raise SalesVelocityError(f"unknown person {person_id!r}", hint="use a person_id from the people table")
+    moment = datetime.combine(as_of, time.min)
+    prompts: list[Prompt] = []
+
+    deals = aging_deals(store, moment)
+    deals = deals.filter(deals.owner_id == person_id, deals.flag.isin(["at risk", "stuck"]))
+    accounts = dict(store.sql("SELECT deal_id, coalesce(account, deal_id) FROM deals WHERE owner_id = ?",
+                              [person_id]).fetchall())
+    for d in store.execute(deals.limit(PER_SOURCE)).to_pylist():
+        name = accounts.get(d["deal_id"], d["deal_id"])
+        prompts.append(Prompt(
+            f"What would help move {name} ({d['deal_id']}) past {d['stage']}?",
+            f"{d['age_days']:.0f} days in {d['stage']}; most deals move on within {d['p85_days']:.0f} days",
+            "stuck deal",
+        ))
+
+    wins = unrecognised_wins(store, Window(moment - timedelta(days=RECENT_WIN_DAYS), moment), moment)
+    for w in store.execute(wins.filter(wins.owner_id == person_id).limit(PER_SOURCE)).to_pylist():
+        name = accounts.get(w["deal_id"], w["deal_id"])
+        prompts.append(Prompt(
+            f"Which part of winning {name} ({w['deal_id']}) are you proudest of?",
+            f"won on {w['closed_at']:%Y-%m-%d} and no recognition followed within a week — a chance to say thank you",
+            "unrecognised win",
+        ))
+
+    obstacles = store.execute(open_obstacles(store, moment).filter(lambda t: t.raised_by == person_id).limit(PER_SOURCE))
+    for o in obstacles.to_pylist():
+        answered = "you responded" if o["responded"] else "no response yet"
+        prompts.append(Prompt(
+            f"What is still in the way on “{o['title']}”, and what can I do about it this week?",
+            f"raised {o['age_days']:.0f} days ago ({answered})",
+            "open obstacle",
+        ))
+
+    signal = recent_signals(store, as_of).get(person_id)
+    if signal is not None:
+        question = (
+            "What has made the last weeks go so well, and how can we keep it going?"
+            if signal.direction == "up"
+            else "How are you doing — is something making the last weeks harder?"
+        )
+        prompts.append(Prompt(question, signal.sentence, "velocity signal"))
+
+    week = as_of.isocalendar().week
+    prompts.append(Prompt(SUPPORT_QUESTIONS[week % len(SUPPORT_QUESTIONS)], "a standing question for every 1:1", "support"))
+    return prompts

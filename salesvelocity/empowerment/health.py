@@ -1,0 +1,154 @@
+"""Team health: the retention early warning per person (for that person's manager) and the
+velocity–empowerment balance per team.
+
+Early-warning signals (design.md §4), each explained in words with a question to ask: no recognition
+for over 30 days, an obstacle open for over 14 days, a downward signal in the person's own velocity,
+no 1:1 in 21 days. Pulse answers are never used here — they stay anonymous. People are listed by name;
+nobody is scored or ranked.
+
+Balance per team: velocity index = velocity over the last 90 days ÷ the mean of the two 90-day windows
+before it; empowerment index = the mean of the available parts, each 0..1: recognition coverage, the
+share of obstacles answered within 48 hours, and the team's latest shown pulse on appreciation and
+support (rescaled from 1–5; only where at least k people answered).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from salesvelocity.empowerment.obstacles import open_obstacles
+from salesvelocity.empowerment.pulse import pulse_results
+from salesvelocity.empowerment.recognition import recognition_coverage, recognition_gap
+from salesvelocity.empowerment.signals_person import recent_signals
+from salesvelocity.metrics import Window, sales_velocity
+from salesvelocity.store import Store
+
+GAP_DAYS = 30
+OBSTACLE_DAYS = 14
+ONE_ON_ONE_DAYS = 21
+RESPONSE_HOURS = 48
+WINDOW_DAYS = 90
+EMPOWERED = 0.6
+
+
+@dataclass
+class Warning:
+    signal: str
+    explanation: str
+    question: str
+
+
+@dataclass
+class PersonHealth:
+    person_id: str
+    name: str
+    team_id: str | None
+    manager_id: str | None
+    warnings: list[Warning] = field(default_factory=list)
+
+
+def early_warnings(store: Store, as_of: date, team: str | None = None) -> list[PersonHealth]:
+    """Every active rep (of ``team``) with the warnings that apply, alphabetically."""
+    moment = datetime.combine(as_of, time.min)
+    people = store.execute(recognition_gap(store, moment, team)).to_pylist()
+    managers = dict(store.sql("SELECT person_id, manager_id FROM people").fetchall())
+    obstacles: dict[str, list[dict]] = {}
+    for o in store.execute(open_obstacles(store, moment, team)).to_pylist():
+        obstacles.setdefault(o["raised_by"], []).append(o)
+    last_one_on_one = dict(store.sql(
+        "SELECT person_id, max(held_on) FROM one_on_ones WHERE held_on <= ? GROUP BY 1", [as_of]).fetchall())
+    signals = recent_signals(store, as_of)
+    result = []
+    for p in sorted(people, key=lambda r: ((r["name"] or r["person_id"]).lower(), r["person_id"])):
+        first = (p["name"] or p["person_id"]).split()[0]
+        health = PersonHealth(p["person_id"], p["name"] or p["person_id"], p["team_id"], managers.get(p["person_id"]))
+        gap = p["gap_days"]
+        if gap is None or gap > GAP_DAYS:
+            said = "no recognition recorded yet" if gap is None else f"last recognised {gap:.0f} days ago"
+            health.warnings.append(Warning(
+                "recognition gap", f"{said} (more than {GAP_DAYS} days)",
+                f"What has {first} done recently that deserves a specific thank-you?"))
+        for o in obstacles.get(p["person_id"], []):
+            if o["age_days"] > OBSTACLE_DAYS:
+                health.warnings.append(Warning(
+                    "obstacle open", f"“{o['title']}” has been open for {o['age_days']:.0f} days",
+                    f"What would it take to clear “{o['title']}” this week, and who else can help?"))
+        signal = signals.get(p["person_id"])
+        if signal is not None and signal.direction == "down":
+            health.warnings.append(Warning(
+                "velocity signal", signal.sentence,
+                f"How is {first} doing — is something making the last weeks harder?"))
+        held = last_one_on_one.get(p["person_id"])
+        days = None if held is None else (as_of - held).days
+        if days is None or days > ONE_ON_ONE_DAYS:
+            said = "no 1:1 recorded" if days is None else f"last 1:1 was {days} days ago"
+            health.warnings.append(Warning(
+                "no recent 1:1", f"{said} (more than {ONE_ON_ONE_DAYS} days)",
+                f"Can you find 30 minutes with {first} this week to ask how you can help?"))
+        result.append(health)
+    return result
+
+
+@dataclass
+class TeamBalance:
+    team_id: str
+    name: str
+    velocity: float | None
+    baseline: float | None
+    velocity_index: float | None
+    parts: dict[str, float | None]
+    empowerment_index: float | None
+    reading: str
+
+
+def balance(store: Store, as_of: date, k: int = 5) -> list[TeamBalance]:
+    """Velocity index beside empowerment index per team, with a plain-language reading."""
+    end = as_of
+    windows = [(end - timedelta(days=WINDOW_DAYS * (i + 1)), end - timedelta(days=WINDOW_DAYS * i)) for i in range(3)]
+    velocity = [
+        {r["group"]: r["velocity_per_day"] for r in store.execute(sales_velocity(store, Window.of(s, e), by="team")).to_pylist()}
+        for s, e in windows
+    ]
+    coverage = {r["team_id"]: r["coverage"] for r in store.execute(recognition_coverage(store, datetime.combine(as_of, time.min))).to_pylist()}
+    answered = dict(store.sql(
+        f"""SELECT p.team_id, avg(CASE WHEN o.first_response_at IS NOT NULL
+                   AND epoch(o.first_response_at) - epoch(o.raised_at) <= {RESPONSE_HOURS * 3600} THEN 1.0 ELSE 0.0 END)
+            FROM obstacles o JOIN people p ON o.raised_by = p.person_id
+            WHERE o.raised_at >= ? AND o.raised_at < ? GROUP BY 1""",
+        [datetime.combine(windows[0][0], time.min), datetime.combine(end, time.min)]).fetchall())
+    pulse = pulse_results(store, k, "month", end - timedelta(days=WINDOW_DAYS), end)
+    latest: dict[str, float] = {}
+    for g in sorted(pulse.shown(), key=lambda g: g.period_start):
+        if g.question in ("appreciation", "support") and g.mean is not None:
+            latest.setdefault(g.team_id, {})[g.question] = (g.mean - 1) / 4  # type: ignore[index]
+    teams = store.sql("SELECT team_id, coalesce(name, team_id) FROM teams ORDER BY team_id").fetchall()
+    out = []
+    for team_id, name in teams:
+        now = velocity[0].get(team_id)
+        before = [v.get(team_id) for v in velocity[1:] if v.get(team_id) is not None]
+        baseline = sum(before) / len(before) if before else None
+        index = now / baseline if now is not None and baseline else None
+        pulse_part = latest.get(team_id)
+        parts = {
+            "recognition coverage": coverage.get(team_id),
+            f"obstacles answered within {RESPONSE_HOURS} h": answered.get(team_id),
+            "pulse: appreciation and support": sum(pulse_part.values()) / len(pulse_part) if pulse_part else None,
+        }
+        known = [v for v in parts.values() if v is not None]
+        empowerment = sum(known) / len(known) if known else None
+        out.append(TeamBalance(team_id, name, now, baseline, index, parts, empowerment, _reading(index, empowerment)))
+    return out
+
+
+def _reading(velocity: float | None, empowerment: float | None) -> str:
+    if velocity is None or empowerment is None:
+        return "not enough data to read the balance yet"
+    fast, supported = velocity >= 1.0, empowerment >= EMPOWERED
+    if fast and supported:
+        return "moving well and feeling supported — keep doing what works"
+    if fast:
+        return "fast, but support is thin — recognise the work and clear obstacles before it wears people out"
+    if supported:
+        return "supported but slower than usual — look at the bottleneck stage together"
+    return "slower and under-supported — start with open obstacles and overdue recognition"
