@@ -259,7 +259,9 @@ def demo(
     from salesvelocity.report.html import render_html
     from salesvelocity.report.terminal import render_terminal
 
-    result = build_report(store, end=day + timedelta(days=1), today=day + timedelta(days=1))
+    result = build_report(
+        store, end=day + timedelta(days=1), today=day + timedelta(days=1), k=settings().pulse_min_respondents
+    )
     render_terminal(result, console)
     report_file.write_text(render_html(result), encoding="utf-8")
     console.print(f"\nHTML report with charts: {report_file.resolve()}")
@@ -331,6 +333,7 @@ def report(
         by=None if by == By.none else by.value,
         team=team,
         opportunities=opportunities.value,
+        k=settings().pulse_min_respondents,
     )
     if show_sql:
         for name, sql in result.sql.items():
@@ -588,6 +591,8 @@ def main() -> None:
             err.print(f"[yellow]hint:[/] {escape(exc.hint)}", highlight=False, soft_wrap=True)
         sys.exit(1)
 
+
+from salesvelocity import cli_empowerment  # noqa: E402,F401  registers recognise, pulse, obstacle, coach, health
 
 if __name__ == "__main__":
     main()

@@ -84,6 +84,8 @@ def fmt_number(value: object, kind: str = "number") -> str:
         return f"{float(value) * 100:.1f} %"
     if kind == "money":
         return f"{float(value):,.0f}"
+    if kind == "date":
+        return value.date().isoformat() if isinstance(value, datetime) else str(value)
     if kind == "ratio":
         return f"{float(value):.1f}×"
     if kind == "minutes":

@@ -46,33 +46,43 @@ def coaching_prompts(store: Store, person_id: str, as_of: date) -> list[Prompt]:
 
     deals = aging_deals(store, moment)
     deals = deals.filter(deals.owner_id == person_id, deals.flag.isin(["at risk", "stuck"]))
-    accounts = dict(store.sql("SELECT deal_id, coalesce(account, deal_id) FROM deals WHERE owner_id = ?",
-                              [person_id]).fetchall())
+    accounts = dict(
+        store.sql("SELECT deal_id, coalesce(account, deal_id) FROM deals WHERE owner_id = ?", [person_id]).fetchall()
+    )
     for d in store.execute(deals.limit(PER_SOURCE)).to_pylist():
         name = accounts.get(d["deal_id"], d["deal_id"])
-        prompts.append(Prompt(
-            f"What would help move {name} ({d['deal_id']}) past {d['stage']}?",
-            f"{d['age_days']:.0f} days in {d['stage']}; most deals move on within {d['p85_days']:.0f} days",
-            "stuck deal",
-        ))
+        prompts.append(
+            Prompt(
+                f"What would help move {name} ({d['deal_id']}) past {d['stage']}?",
+                f"{d['age_days']:.0f} days in {d['stage']}; most deals move on within {d['p85_days']:.0f} days",
+                "stuck deal",
+            )
+        )
 
     wins = unrecognised_wins(store, Window(moment - timedelta(days=RECENT_WIN_DAYS), moment), moment)
     for w in store.execute(wins.filter(wins.owner_id == person_id).limit(PER_SOURCE)).to_pylist():
         name = accounts.get(w["deal_id"], w["deal_id"])
-        prompts.append(Prompt(
-            f"Which part of winning {name} ({w['deal_id']}) are you proudest of?",
-            f"won on {w['closed_at']:%Y-%m-%d} and no recognition followed within a week — a chance to say thank you",
-            "unrecognised win",
-        ))
+        prompts.append(
+            Prompt(
+                f"Which part of winning {name} ({w['deal_id']}) are you proudest of?",
+                f"won on {w['closed_at']:%Y-%m-%d} and no recognition followed within a week "
+                "— a chance to say thank you",
+                "unrecognised win",
+            )
+        )
 
-    obstacles = store.execute(open_obstacles(store, moment).filter(lambda t: t.raised_by == person_id).limit(PER_SOURCE))
+    obstacles = store.execute(
+        open_obstacles(store, moment).filter(lambda t: t.raised_by == person_id).limit(PER_SOURCE)
+    )
     for o in obstacles.to_pylist():
         answered = "you responded" if o["responded"] else "no response yet"
-        prompts.append(Prompt(
-            f"What is still in the way on “{o['title']}”, and what can I do about it this week?",
-            f"raised {o['age_days']:.0f} days ago ({answered})",
-            "open obstacle",
-        ))
+        prompts.append(
+            Prompt(
+                f"What is still in the way on “{o['title']}”, and what can I do about it this week?",
+                f"raised {o['age_days']:.0f} days ago ({answered})",
+                "open obstacle",
+            )
+        )
 
     signal = recent_signals(store, as_of).get(person_id)
     if signal is not None:
@@ -84,5 +94,7 @@ def coaching_prompts(store: Store, person_id: str, as_of: date) -> list[Prompt]:
         prompts.append(Prompt(question, signal.sentence, "velocity signal"))
 
     week = as_of.isocalendar().week
-    prompts.append(Prompt(SUPPORT_QUESTIONS[week % len(SUPPORT_QUESTIONS)], "a standing question for every 1:1", "support"))
+    prompts.append(
+        Prompt(SUPPORT_QUESTIONS[week % len(SUPPORT_QUESTIONS)], "a standing question for every 1:1", "support")
+    )
     return prompts

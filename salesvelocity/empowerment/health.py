@@ -56,8 +56,9 @@ def early_warnings(store: Store, as_of: date, team: str | None = None) -> list[P
     obstacles: dict[str, list[dict]] = {}
     for o in store.execute(open_obstacles(store, moment, team)).to_pylist():
         obstacles.setdefault(o["raised_by"], []).append(o)
-    last_one_on_one = dict(store.sql(
-        "SELECT person_id, max(held_on) FROM one_on_ones WHERE held_on <= ? GROUP BY 1", [as_of]).fetchall())
+    last_one_on_one = dict(
+        store.sql("SELECT person_id, max(held_on) FROM one_on_ones WHERE held_on <= ? GROUP BY 1", [as_of]).fetchall()
+    )
     signals = recent_signals(store, as_of)
     result = []
     for p in sorted(people, key=lambda r: ((r["name"] or r["person_id"]).lower(), r["person_id"])):
@@ -66,26 +67,42 @@ def early_warnings(store: Store, as_of: date, team: str | None = None) -> list[P
         gap = p["gap_days"]
         if gap is None or gap > GAP_DAYS:
             said = "no recognition recorded yet" if gap is None else f"last recognised {gap:.0f} days ago"
-            health.warnings.append(Warning(
-                "recognition gap", f"{said} (more than {GAP_DAYS} days)",
-                f"What has {first} done recently that deserves a specific thank-you?"))
+            health.warnings.append(
+                Warning(
+                    "recognition gap",
+                    f"{said} (more than {GAP_DAYS} days)",
+                    f"What has {first} done recently that deserves a specific thank-you?",
+                )
+            )
         for o in obstacles.get(p["person_id"], []):
             if o["age_days"] > OBSTACLE_DAYS:
-                health.warnings.append(Warning(
-                    "obstacle open", f"“{o['title']}” has been open for {o['age_days']:.0f} days",
-                    f"What would it take to clear “{o['title']}” this week, and who else can help?"))
+                health.warnings.append(
+                    Warning(
+                        "obstacle open",
+                        f"“{o['title']}” has been open for {o['age_days']:.0f} days",
+                        f"What would it take to clear “{o['title']}” this week, and who else can help?",
+                    )
+                )
         signal = signals.get(p["person_id"])
         if signal is not None and signal.direction == "down":
-            health.warnings.append(Warning(
-                "velocity signal", signal.sentence,
-                f"How is {first} doing — is something making the last weeks harder?"))
+            health.warnings.append(
+                Warning(
+                    "velocity signal",
+                    signal.sentence,
+                    f"How is {first} doing — is something making the last weeks harder?",
+                )
+            )
         held = last_one_on_one.get(p["person_id"])
         days = None if held is None else (as_of - held).days
         if days is None or days > ONE_ON_ONE_DAYS:
             said = "no 1:1 recorded" if days is None else f"last 1:1 was {days} days ago"
-            health.warnings.append(Warning(
-                "no recent 1:1", f"{said} (more than {ONE_ON_ONE_DAYS} days)",
-                f"Can you find 30 minutes with {first} this week to ask how you can help?"))
+            health.warnings.append(
+                Warning(
+                    "no recent 1:1",
+                    f"{said} (more than {ONE_ON_ONE_DAYS} days)",
+                    f"Can you find 30 minutes with {first} this week to ask how you can help?",
+                )
+            )
         result.append(health)
     return result
 
@@ -107,16 +124,25 @@ def balance(store: Store, as_of: date, k: int = 5) -> list[TeamBalance]:
     end = as_of
     windows = [(end - timedelta(days=WINDOW_DAYS * (i + 1)), end - timedelta(days=WINDOW_DAYS * i)) for i in range(3)]
     velocity = [
-        {r["group"]: r["velocity_per_day"] for r in store.execute(sales_velocity(store, Window.of(s, e), by="team")).to_pylist()}
+        {
+            r["group"]: r["velocity_per_day"]
+            for r in store.execute(sales_velocity(store, Window.of(s, e), by="team")).to_pylist()
+        }
         for s, e in windows
     ]
-    coverage = {r["team_id"]: r["coverage"] for r in store.execute(recognition_coverage(store, datetime.combine(as_of, time.min))).to_pylist()}
-    answered = dict(store.sql(
-        f"""SELECT p.team_id, avg(CASE WHEN o.first_response_at IS NOT NULL
+    coverage = {
+        r["team_id"]: r["coverage"]
+        for r in store.execute(recognition_coverage(store, datetime.combine(as_of, time.min))).to_pylist()
+    }
+    answered = dict(
+        store.sql(
+            f"""SELECT p.team_id, avg(CASE WHEN o.first_response_at IS NOT NULL
                    AND epoch(o.first_response_at) - epoch(o.raised_at) <= {RESPONSE_HOURS * 3600} THEN 1.0 ELSE 0.0 END)
             FROM obstacles o JOIN people p ON o.raised_by = p.person_id
             WHERE o.raised_at >= ? AND o.raised_at < ? GROUP BY 1""",
-        [datetime.combine(windows[0][0], time.min), datetime.combine(end, time.min)]).fetchall())
+            [datetime.combine(windows[0][0], time.min), datetime.combine(end, time.min)],
+        ).fetchall()
+    )
     pulse = pulse_results(store, k, "month", end - timedelta(days=WINDOW_DAYS), end)
     latest: dict[str, float] = {}
     for g in sorted(pulse.shown(), key=lambda g: g.period_start):

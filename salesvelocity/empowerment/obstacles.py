@@ -40,15 +40,19 @@ def time_to_help(tables: Tables, window: Window = ALL_TIME, by_team: bool = True
         obstacles = obstacles.mutate(team_id=ibis.literal("all"))
     first = _hours(obstacles.first_response_at, obstacles.raised_at)
     solve = _hours(obstacles.resolved_at, obstacles.raised_at)
-    return obstacles.group_by("team_id").agg(
-        raised=obstacles.count().cast("int64"),
-        responded=obstacles.first_response_at.count().cast("int64"),
-        resolved=obstacles.resolved_at.count().cast("int64"),
-        first_response_p50_h=first.quantile(0.5),
-        first_response_p85_h=first.quantile(0.85),
-        resolve_p50_h=solve.quantile(0.5),
-        resolve_p85_h=solve.quantile(0.85),
-    ).order_by("team_id")
+    return (
+        obstacles.group_by("team_id")
+        .agg(
+            raised=obstacles.count().cast("int64"),
+            responded=obstacles.first_response_at.count().cast("int64"),
+            resolved=obstacles.resolved_at.count().cast("int64"),
+            first_response_p50_h=first.quantile(0.5),
+            first_response_p85_h=first.quantile(0.85),
+            resolve_p50_h=solve.quantile(0.5),
+            resolve_p85_h=solve.quantile(0.85),
+        )
+        .order_by("team_id")
+    )
 
 
 def open_obstacles(tables: Tables, as_of: date | datetime, team: str | None = None) -> ir.Table:
@@ -65,7 +69,13 @@ def open_obstacles(tables: Tables, as_of: date | datetime, team: str | None = No
     if team is not None:
         still = still.filter(still.team_id == team)
     return still.select(
-        "obstacle_id", "raised_by", "team_id", "title", "category", "deal_id", "raised_at",
+        "obstacle_id",
+        "raised_by",
+        "team_id",
+        "title",
+        "category",
+        "deal_id",
+        "raised_at",
         responded=still.first_response_at.notnull() & (still.first_response_at <= moment),
         age_days=days_between(ibis.literal(moment), still.raised_at),
     ).order_by(ibis.desc("age_days"))
@@ -77,10 +87,14 @@ def impeded_days(tables: Tables, as_of: date | datetime) -> ir.Table:
     obstacles = tables.table("obstacles")
     on_deals = obstacles.filter(obstacles.deal_id.notnull(), obstacles.raised_at <= moment)
     end = ibis.least(on_deals.resolved_at.fill_null(ibis.literal(moment)), ibis.literal(moment))
-    on_deals = on_deals.mutate(days=days_between(end, on_deals.raised_at), category=on_deals.category.fill_null("unspecified"))
-    return on_deals.group_by(["deal_id", "category"]).agg(
-        obstacles=on_deals.count().cast("int64"), impeded_days=on_deals.days.sum()
-    ).order_by(["deal_id", "category"])
+    on_deals = on_deals.mutate(
+        days=days_between(end, on_deals.raised_at), category=on_deals.category.fill_null("unspecified")
+    )
+    return (
+        on_deals.group_by(["deal_id", "category"])
+        .agg(obstacles=on_deals.count().cast("int64"), impeded_days=on_deals.days.sum())
+        .order_by(["deal_id", "category"])
+    )
 
 
 def stuck_with_obstacle(tables: Tables, as_of: date | datetime) -> ir.Table:
@@ -88,7 +102,9 @@ def stuck_with_obstacle(tables: Tables, as_of: date | datetime) -> ir.Table:
     stuck = aging_deals(tables, as_of)
     stuck = stuck.filter(stuck.flag == "stuck").select("deal_id")
     raised = tables.table("obstacles")
-    raised = raised.filter(raised.deal_id.notnull(), raised.raised_at <= as_datetime(as_of)).select("deal_id").distinct()
+    raised = (
+        raised.filter(raised.deal_id.notnull(), raised.raised_at <= as_datetime(as_of)).select("deal_id").distinct()
+    )
     marked = stuck.left_join(raised.mutate(_has=ibis.literal(True)), "deal_id")
     counts = marked.aggregate(
         stuck=marked.count().cast("int64"), with_obstacle=marked._has.fill_null(False).sum().cast("int64")
@@ -98,8 +114,14 @@ def stuck_with_obstacle(tables: Tables, as_of: date | datetime) -> ir.Table:
     )
 
 
-def raise_obstacle(store: Store, raised_by: str, title: str, category: str = "internal", deal_id: str | None = None,
-                   at: datetime | None = None) -> str:
+def raise_obstacle(
+    store: Store,
+    raised_by: str,
+    title: str,
+    category: str = "internal",
+    deal_id: str | None = None,
+    at: datetime | None = None,
+) -> str:
     """A rep asks for help; returns the obstacle id."""
     if category not in ("internal", "external"):
         raise SalesVelocityError(f"category {category!r} is not internal or external")
@@ -117,11 +139,13 @@ def raise_obstacle(store: Store, raised_by: str, title: str, category: str = "in
     return obstacle_id
 
 
-def respond(store: Store, obstacle_id: str, at: datetime | None = None, resolve: bool = False,
-            resolution: str | None = None) -> None:
+def respond(
+    store: Store, obstacle_id: str, at: datetime | None = None, resolve: bool = False, resolution: str | None = None
+) -> None:
     """The manager acknowledges (first response) or resolves an obstacle."""
-    row = store.sql("SELECT raised_at, first_response_at, resolved_at FROM obstacles WHERE obstacle_id = ?",
-                    [obstacle_id]).fetchone()
+    row = store.sql(
+        "SELECT raised_at, first_response_at, resolved_at FROM obstacles WHERE obstacle_id = ?", [obstacle_id]
+    ).fetchone()
     if row is None:
         raise SalesVelocityError(f"unknown obstacle {obstacle_id!r}", hint="`salesvelocity obstacle list` shows them")
     moment = at or datetime.now().replace(microsecond=0)
@@ -129,8 +153,12 @@ def respond(store: Store, obstacle_id: str, at: datetime | None = None, resolve:
         raise SalesVelocityError("a response cannot come before the obstacle was raised")
     if row[2] is not None:
         raise SalesVelocityError(f"{obstacle_id} is already resolved")
-    store.sql("UPDATE obstacles SET first_response_at = coalesce(first_response_at, ?) WHERE obstacle_id = ?",
-              [moment, obstacle_id])
+    store.sql(
+        "UPDATE obstacles SET first_response_at = coalesce(first_response_at, ?) WHERE obstacle_id = ?",
+        [moment, obstacle_id],
+    )
     if resolve:
-        store.sql("UPDATE obstacles SET resolved_at = ?, resolution = ? WHERE obstacle_id = ?",
-                  [moment, resolution, obstacle_id])
+        store.sql(
+            "UPDATE obstacles SET resolved_at = ?, resolution = ? WHERE obstacle_id = ?",
+            [moment, resolution, obstacle_id],
+        )

@@ -61,8 +61,14 @@ def respondent_token(store: Store, person_id: str) -> str:
     return hmac.new(_secret(store), person_id.encode("utf-8"), hashlib.sha256).hexdigest()[:24]
 
 
-def record_response(store: Store, person_id: str, question: str, score: int, at: datetime | None = None,
-                    questions: dict[str, str] | None = None) -> str:
+def record_response(
+    store: Store,
+    person_id: str,
+    question: str,
+    score: int,
+    at: datetime | None = None,
+    questions: dict[str, str] | None = None,
+) -> str:
     """Store one answer under the person's team and an opaque token (the person id is not stored)."""
     questions = questions or DEFAULT_QUESTIONS
     if question not in questions:
@@ -76,8 +82,14 @@ def record_response(store: Store, person_id: str, question: str, score: int, at:
     response_id = f"Q-{uuid.uuid4().hex[:12]}"
     store.sql(
         "INSERT INTO pulse_responses VALUES (?, ?, ?, ?, ?, ?)",
-        [response_id, row[0], at or datetime.now().replace(microsecond=0), question, score,
-         respondent_token(store, person_id)],
+        [
+            response_id,
+            row[0],
+            at or datetime.now().replace(microsecond=0),
+            question,
+            score,
+            respondent_token(store, person_id),
+        ],
     )
     return response_id
 
@@ -116,12 +128,18 @@ class PulseResults:
 
 
 def pulse_results(
-    store: Store, k: int = 5, cadence: str = "month", start: date | None = None, end: date | None = None,
+    store: Store,
+    k: int = 5,
+    cadence: str = "month",
+    start: date | None = None,
+    end: date | None = None,
     team: str | None = None,
 ) -> PulseResults:
     """Suppressed aggregates per team, question and period (see the module docstring)."""
     if k < MIN_K:
-        raise SalesVelocityError(f"k = {k} is below the minimum of {MIN_K}", hint="anonymity needs at least 3 respondents")
+        raise SalesVelocityError(
+            f"k = {k} is below the minimum of {MIN_K}", hint="anonymity needs at least 3 respondents"
+        )
     responses = store.table("pulse_responses")
     if start is not None:
         responses = responses.filter(responses.answered_at >= datetime.combine(period_floor(start, cadence), time.min))
@@ -165,8 +183,11 @@ def pulse_results(
         else:
             result.groups.append(PulseGroup("company", None, question, day, HIDDEN))
     for team_id, question in sorted({(g.team_id, g.question) for g in result.shown()}):
-        points = sorted((g.period_start, g.enps if question == ENPS else g.mean) for g in result.shown()
-                        if g.team_id == team_id and g.question == question)
+        points = sorted(
+            (g.period_start, g.enps if question == ENPS else g.mean)
+            for g in result.shown()
+            if g.team_id == team_id and g.question == question
+        )
         if len(points) >= MIN_BASELINE:
             chart = xmr([v for _, v in points])
             result.verdicts[(team_id, question)] = describe(chart, [d for d, _ in points], question, unit=f"{cadence}s")
@@ -176,8 +197,9 @@ def pulse_results(
     return result
 
 
-def _group(scope: str, team_id: str | None, question: str, day: date, cells: list[dict],
-           respondents: int | None = None) -> PulseGroup:
+def _group(
+    scope: str, team_id: str | None, question: str, day: date, cells: list[dict], respondents: int | None = None
+) -> PulseGroup:
     answers = sum(c["answers"] for c in cells)
     mean = sum(c["total"] for c in cells) / answers if answers else None
     enps = None

@@ -50,7 +50,10 @@ def recognition_gap(tables: Tables, as_of: date | datetime, team: str | None = N
     )
     joined = members.left_join(received, "person_id")
     return joined.select(
-        "person_id", "name", "team_id", "last_recognised_at",
+        "person_id",
+        "name",
+        "team_id",
+        "last_recognised_at",
         gap_days=days_between(ibis.literal(moment), joined.last_recognised_at),
         recognitions_30d=joined.recognitions_30d.fill_null(0),
     ).order_by("person_id")
@@ -71,7 +74,9 @@ def recognition_coverage(tables: Tables, as_of: date | datetime) -> ir.Table:
         "team_id", "person_id", n=ibis._.n.fill_null(0), recent=ibis._.recent.fill_null(False)
     )
     ranked = joined.mutate(
-        _rank=ibis.row_number().over(ibis.window(group_by=joined.team_id, order_by=[ibis.desc(joined.n), joined.person_id])),
+        _rank=ibis.row_number().over(
+            ibis.window(group_by=joined.team_id, order_by=[ibis.desc(joined.n), joined.person_id])
+        ),
         _size=joined.count().over(ibis.window(group_by=joined.team_id)),
     )
     top = (ranked._size / 5.0).ceil()
@@ -81,11 +86,16 @@ def recognition_coverage(tables: Tables, as_of: date | datetime) -> ir.Table:
         recognitions_90d=ranked.n.sum().cast("int64"),
         _top=ranked.n.sum(where=ranked._rank < top).fill_null(0),
     )
-    return teams.mutate(
-        coverage=teams.recognised_30d.cast("float64") / teams.members,
-        spread_top_fifth=ibis.ifelse(teams.recognitions_90d > 0, teams._top.cast("float64") / teams.recognitions_90d,
-                                     ibis.null("float64")),
-    ).drop("_top").order_by("team_id")
+    return (
+        teams.mutate(
+            coverage=teams.recognised_30d.cast("float64") / teams.members,
+            spread_top_fifth=ibis.ifelse(
+                teams.recognitions_90d > 0, teams._top.cast("float64") / teams.recognitions_90d, ibis.null("float64")
+            ),
+        )
+        .drop("_top")
+        .order_by("team_id")
+    )
 
 
 def unrecognised_wins(tables: Tables, window: Window = ALL_TIME, as_of: date | datetime | None = None) -> ir.Table:
@@ -98,27 +108,43 @@ def unrecognised_wins(tables: Tables, window: Window = ALL_TIME, as_of: date | d
     if moment is not None:
         won = won.filter(won.closed_at <= moment - timedelta(days=UNRECOGNISED_AFTER_DAYS))
     given = tables.table("recognitions").select(_to="given_to", _at="given_at")
-    thanked = won.join(
-        given,
-        [won.owner_id == given._to, given._at >= won.closed_at,
-         given._at <= won.closed_at + ibis.interval(days=UNRECOGNISED_AFTER_DAYS)],
-    ).select("deal_id").distinct()
+    thanked = (
+        won.join(
+            given,
+            [
+                won.owner_id == given._to,
+                given._at >= won.closed_at,
+                given._at <= won.closed_at + ibis.interval(days=UNRECOGNISED_AFTER_DAYS),
+            ],
+        )
+        .select("deal_id")
+        .distinct()
+    )
     missed = won.anti_join(thanked, "deal_id")
     people = tables.table("people").select(_pid="person_id", owner="name", team_id="team_id")
     missed = missed.left_join(people, missed.owner_id == people._pid)
     end = ibis.literal(moment) if moment is not None else ibis.now()
     return missed.select(
-        "deal_id", "owner_id", owner=missed.owner.fill_null(missed.owner_id), team_id=missed.team_id,
-        closed_at=missed.closed_at, amount=missed.amount.cast("float64"),
+        "deal_id",
+        "owner_id",
+        owner=missed.owner.fill_null(missed.owner_id),
+        team_id=missed.team_id,
+        closed_at=missed.closed_at,
+        amount=missed.amount.cast("float64"),
         days_since_won=days_between(end, missed.closed_at),
     ).order_by(ibis.desc("closed_at"))
 
 
-def recognise(store: Store, given_by: str, given_to: str, message: str, deal_id: str | None = None,
-              at: datetime | None = None) -> str:
+def recognise(
+    store: Store, given_by: str, given_to: str, message: str, deal_id: str | None = None, at: datetime | None = None
+) -> str:
     """Record kudos from one person to another; returns the recognition id."""
-    known = {r[0]: r[1] for r in store.sql(
-        "SELECT person_id, role FROM people WHERE person_id IN (?, ?)", [given_by, given_to]).fetchall()}
+    known = {
+        r[0]: r[1]
+        for r in store.sql(
+            "SELECT person_id, role FROM people WHERE person_id IN (?, ?)", [given_by, given_to]
+        ).fetchall()
+    }
     for who in (given_by, given_to):
         if who not in known:
             raise SalesVelocityError(f"unknown person {who!r}", hint="use a person_id from the people table")
@@ -128,11 +154,20 @@ def recognise(store: Store, given_by: str, given_to: str, message: str, deal_id:
         raise SalesVelocityError("a recognition needs a message", hint="say what you appreciate, specifically")
     if deal_id is not None and not store.sql("SELECT count(*) FROM deals WHERE deal_id = ?", [deal_id]).fetchone()[0]:
         raise SalesVelocityError(f"unknown deal {deal_id!r}", hint="use a deal_id from the deals table")
-    manager = store.sql("SELECT count(*) FROM people WHERE person_id = ? AND manager_id = ?", [given_to, given_by]).fetchone()[0]
+    manager = store.sql(
+        "SELECT count(*) FROM people WHERE person_id = ? AND manager_id = ?", [given_to, given_by]
+    ).fetchone()[0]
     recognition_id = f"R-{uuid.uuid4().hex[:10]}"
     store.sql(
         "INSERT INTO recognitions VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [recognition_id, given_by, given_to, at or datetime.now().replace(microsecond=0), message.strip(), deal_id,
-         "manager" if manager or known[given_by] == "manager" else "peer"],
+        [
+            recognition_id,
+            given_by,
+            given_to,
+            at or datetime.now().replace(microsecond=0),
+            message.strip(),
+            deal_id,
+            "manager" if manager or known[given_by] == "manager" else "peer",
+        ],
     )
     return recognition_id

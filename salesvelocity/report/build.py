@@ -39,6 +39,7 @@ from salesvelocity.store import Store
 
 if TYPE_CHECKING:
     from salesvelocity.report.over_time import OverTime
+    from salesvelocity.report.team_health import TeamHealth
 
 DEFAULT_DAYS = 90
 STUCK_LIST_LIMIT = 25
@@ -58,6 +59,7 @@ class Report:
     sql: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     over_time: OverTime | None = None
+    health: TeamHealth | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -68,6 +70,7 @@ class Report:
             "notes": self.notes,
             "sections": {name: table.to_pylist() for name, table in self.sections.items()},
             "over_time": self.over_time.to_dict() if self.over_time else None,
+            "team_health": self.health.to_dict() if self.health else None,
         }
 
 
@@ -94,6 +97,7 @@ def build_report(
     opportunities: str = "created",
     today: date | None = None,
     over_time: bool = True,
+    k: int = 5,
 ) -> Report:
     """Compute the funnel report for ``[start, end)`` (default: the last 90 days of data).
 
@@ -158,6 +162,9 @@ def build_report(
 
             trend_by = by if by in ("team", "person") else None
             report.over_time = build_over_time(store, window.end.date(), trend_by, team, tables=tables)
+            from salesvelocity.report.team_health import build_team_health
+
+            report.health = build_team_health(store, window.end.date(), team, k)
     finally:
         tables.release()
     if report.sections["velocity"].num_rows == 0:

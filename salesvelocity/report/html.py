@@ -183,6 +183,14 @@ def over_time_charts(report: Report) -> dict:
     }
 
 
+def _quadrant(report: Report) -> str | None:
+    if report.health is None or not report.health.balance:
+        return None
+    from salesvelocity.report.empowerment_html import quadrant_chart
+
+    return quadrant_chart(report.health.balance)
+
+
 def render_html(report: Report) -> str:
     """The whole report as one HTML document."""
     template = _env.get_template("report.html")
@@ -198,6 +206,7 @@ def render_html(report: Report) -> str:
             "speed_to_lead": speed_to_lead_chart(report),
         },
         over=over_time_charts(report),
+        quadrant=_quadrant(report),
         generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
         version=salesvelocity.__version__,
         no_data=NO_DATA,

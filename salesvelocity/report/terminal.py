@@ -16,6 +16,7 @@ def render_terminal(report: Report, console: Console) -> None:
     """Print every section of ``report`` with a one-line reading where it helps."""
     render_funnel(report, console)
     render_over_time(report, console)
+    render_team_health(report, console)
 
 
 def render_funnel(report: Report, console: Console) -> None:
@@ -205,3 +206,41 @@ def render_over_time(report: Report, console: Console) -> None:
                     highlight=False,
                 )
     render_judgments(over.judgments, console)
+
+
+def render_team_health(report: Report, console: Console) -> None:
+    """Velocity beside empowerment per team, and where a manager can help."""
+    health = report.health
+    if health is None or not health.rows:
+        return
+    import pyarrow as pa
+
+    console.print(
+        rich_table(
+            "Team health: velocity beside empowerment",
+            pa.Table.from_pylist(health.rows),
+            [
+                ("team", "team", "text"),
+                ("recognition_coverage", "recognised 30d", "percent"),
+                ("unrecognised_wins", "unthanked wins", "int"),
+                ("first_response_p50_h", "help P50 h", "number"),
+                ("open_obstacles", "open obstacles", "int"),
+                ("velocity_index", "velocity idx", "ratio"),
+                ("empowerment_index", "empowerment", "percent"),
+            ],
+            caption="; ".join(f"{r['team']}: {r['reading']}" for r in health.rows),
+        )
+    )
+    if health.unrecognised:
+        console.print(
+            rich_table(
+                "Wins nobody recognised yet (a thank-you is still welcome)",
+                pa.Table.from_pylist(health.unrecognised[:8]),
+                [
+                    ("deal_id", "deal", "text"),
+                    ("owner", "owner", "text"),
+                    ("closed_at", "won", "date"),
+                    ("amount", "amount", "money"),
+                ],
+            )
+        )

@@ -1,0 +1,298 @@
+"""Empowerment commands: recognise, pulse, obstacle, coach, health (registered on the main app)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from salesvelocity.cli import Format, _emit, _write, app, console, open_store, parse_day, settings
+from salesvelocity.output import fmt_number, to_json
+
+pulse_app = typer.Typer(
+    help="Anonymous pulse check-ins: answer, and see results shown only over ≥ k people.", no_args_is_help=True
+)
+obstacle_app = typer.Typer(
+    help="Obstacles: a rep asks for help, the manager responds and resolves.", no_args_is_help=True
+)
+app.add_typer(pulse_app, name="pulse")
+app.add_typer(obstacle_app, name="obstacle")
+
+
+def _as_of(store, given: str | None) -> date:
+    from salesvelocity.report.build import default_window
+
+    return parse_day(given, "--as-of") or default_window(store)[1]
+
+
+@app.command()
+def recognise(
+    message: Annotated[str, typer.Argument(help="What you appreciate — be specific.")],
+    given_by: Annotated[str, typer.Option("--from", help="Who gives the recognition (person_id).")],
+    given_to: Annotated[str, typer.Option("--to", help="Who receives it (person_id).")],
+    deal: Annotated[str | None, typer.Option("--deal", help="The deal it is about, if any.")] = None,
+) -> None:
+    """Record kudos from one person to another (a manager's or a peer's), optionally for a deal.
+
+    Recognition feeds the recognition gap (days since a person was last recognised), team coverage
+    (share of members recognised in the last 30 days) and the list of unrecognised wins.
+    """
+    from salesvelocity.empowerment.recognition import recognise as record
+
+    store = open_store(create=True)
+    recognition_id = record(store, given_by, given_to, message, deal)
+    store.close()
+    console.print(f"recorded {recognition_id}: {given_by} → {given_to}", highlight=False)
+
+
+@pulse_app.command("answer")
+def pulse_answer(
+    person: Annotated[str, typer.Option("--person", help="Who answers (stored only as an opaque token).")],
+    question: Annotated[str, typer.Option("--question", help="Question id, see `salesvelocity pulse questions`.")],
+    score: Annotated[int, typer.Option("--score", help="1–5, or 0–10 for enps.")],
+) -> None:
+    """Record one pulse answer. The person is stored only as an opaque token under their team."""
+    from salesvelocity.empowerment.pulse import record_response
+
+    store = open_store(create=True)
+    record_response(store, person, question, score)
+    store.close()
+    console.print("answer recorded anonymously — thank you")
+
+
+@pulse_app.command("questions")
+def pulse_questions() -> None:
+    """List the pulse questions and their scales."""
+    from salesvelocity.empowerment.pulse import DEFAULT_QUESTIONS
+
+    for key, text in DEFAULT_QUESTIONS.items():
+        console.print(f"{key:13} {text}", highlight=False)
+
+
+@pulse_app.command("results")
+def pulse_show(
+    team: Annotated[str | None, typer.Option("--team", help="Only this team (id or name).")] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Day after the last, YYYY-MM-DD.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
+) -> None:
+    """Pulse results per team, question and month, shown only where at least k people answered.
+
+    k is the setting pulse_min_respondents (default 5, never below 3). Smaller groups read "not enough
+    responses"; if the hidden teams of a month hold fewer than k people together, more teams are hidden
+    so that no figure can be subtracted from another to reveal them; hidden teams that reach k together
+    are shown merged as "other teams". eNPS = % promoters (9–10) − % detractors (0–6).
+    """
+    from salesvelocity.empowerment.pulse import pulse_results
+    from salesvelocity.report.build import resolve_team
+
+    store = open_store()
+    team_id = resolve_team(store, team) if team else None
+    result = pulse_results(
+        store, settings().pulse_min_respondents, "month", parse_day(from_, "--from"), parse_day(to, "--to"), team_id
+    )
+    store.close()
+    if fmt == Format.json:
+        _emit(to_json(result.to_dict()), None, "")
+        return
+    rows = [g for g in result.groups]
+    if fmt == Format.csv:
+        lines = ["scope,team_id,question,period,status,respondents,mean,enps"]
+        for g in rows:
+            lines.append(
+                ",".join(
+                    "" if v is None else str(v)
+                    for v in (g.scope, g.team_id, g.question, g.period_start, g.status, g.respondents, g.mean, g.enps)
+                )
+            )
+        _emit("\n".join(lines) + "\n", None, "")
+        return
+    view = Table(title=f"Pulse (shown where at least {result.k} people answered)", title_justify="left")
+    for header in ("month", "question", "group", "people", "result"):
+        view.add_column(header, justify="right" if header in ("people", "result") else "left")
+    for g in rows[-60:]:
+        shown = g.status == "shown"
+        value = (f"eNPS {g.enps:+.0f}" if g.enps is not None else f"{g.mean:.2f}") if shown else g.status
+        view.add_row(
+            f"{g.period_start:%Y-%m}", g.question, g.team_id or g.scope, str(g.respondents) if shown else "", value
+        )
+    console.print(view)
+    for (team_key, question), lines in result.verdicts.items():
+        console.print(f"  {team_key} {question}: {lines[0]}", highlight=False)
+
+
+@obstacle_app.command("raise")
+def obstacle_raise(
+    title: Annotated[str, typer.Argument(help="What is in the way.")],
+    raised_by: Annotated[str, typer.Option("--by", help="Who asks for help (person_id).")],
+    category: Annotated[str, typer.Option(help="internal or external.")] = "internal",
+    deal: Annotated[str | None, typer.Option("--deal", help="The deal it blocks, if any.")] = None,
+) -> None:
+    """Ask for help with an obstacle (internal: our process, tools, approvals; external: the customer's side)."""
+    from salesvelocity.empowerment.obstacles import raise_obstacle
+
+    store = open_store(create=True)
+    obstacle_id = raise_obstacle(store, raised_by, title, category, deal)
+    store.close()
+    console.print(f"raised {obstacle_id}: {title}", highlight=False)
+
+
+@obstacle_app.command("respond")
+def obstacle_respond(
+    obstacle_id: Annotated[str, typer.Argument(help="The obstacle's id.")],
+    resolve: Annotated[bool, typer.Option("--resolve", help="It is solved.")] = False,
+    resolution: Annotated[str | None, typer.Option(help="How it was solved.")] = None,
+) -> None:
+    """Acknowledge an obstacle (first response) or resolve it; time-to-help is measured from these."""
+    from salesvelocity.empowerment.obstacles import respond
+
+    store = open_store()
+    respond(store, obstacle_id, resolve=resolve, resolution=resolution)
+    store.close()
+    console.print(f"{obstacle_id} {'resolved' if resolve else 'acknowledged'}")
+
+
+@obstacle_app.command("list")
+def obstacle_list(
+    team: Annotated[str | None, typer.Option("--team", help="Only this team (id or name).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD [default: today or the data's end].")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
+) -> None:
+    """Open obstacles by age, and time-to-help (first response and resolution, P50/P85, in hours)."""
+    from salesvelocity.empowerment.obstacles import open_obstacles, time_to_help
+    from salesvelocity.metrics import Window
+    from salesvelocity.report.build import resolve_team
+
+    store = open_store()
+    day = _as_of(store, as_of)
+    team_id = resolve_team(store, team) if team else None
+    still = store.execute(open_obstacles(store, day, team_id))
+    help_ = store.execute(time_to_help(store, Window.of(day.replace(year=day.year - 1), day)))
+    store.close()
+    if fmt == Format.json:
+        _emit(to_json({"open": still, "time_to_help": help_}), None, "")
+        return
+    if fmt == Format.csv:
+        from salesvelocity.output import to_csv
+
+        _emit(to_csv(still), None, "")
+        return
+    from salesvelocity.output import rich_table
+
+    console.print(
+        rich_table(
+            "Open obstacles, oldest first",
+            still,
+            [
+                ("obstacle_id", "id", "text"),
+                ("raised_by", "raised by", "text"),
+                ("title", "title", "text"),
+                ("category", "kind", "text"),
+                ("age_days", "age", "days"),
+                ("responded", "answered", "text"),
+            ],
+        )
+    )
+    console.print(
+        rich_table(
+            "Time to help over the last year (hours)",
+            help_,
+            [
+                ("team_id", "team", "text"),
+                ("raised", "raised", "int"),
+                ("first_response_p50_h", "1st resp P50", "number"),
+                ("first_response_p85_h", "P85", "number"),
+                ("resolve_p50_h", "resolved P50", "number"),
+                ("resolve_p85_h", "P85", "number"),
+            ],
+        )
+    )
+
+
+@app.command()
+def coach(
+    person: Annotated[str, typer.Argument(help="The person the 1:1 is with (person_id).")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD [default: today or the data's end].")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
+) -> None:
+    """A 1:1 agenda for one person, phrased as questions, each with the reason behind it.
+
+    From their deals past the stage's P85, wins nobody recognised, open obstacles, a recent signal in
+    their own velocity, and one rotating support question. Never a score or a ranking.
+    """
+    from salesvelocity.empowerment.coaching import coaching_prompts
+
+    store = open_store()
+    prompts = coaching_prompts(store, person, _as_of(store, as_of))
+    store.close()
+    if fmt == Format.json:
+        _emit(to_json([dataclasses.asdict(p) for p in prompts]), None, "")
+        return
+    console.print(f"1:1 agenda for {person}", style="bold", highlight=False)
+    for i, p in enumerate(prompts, 1):
+        console.print(f"{i}. {p.question}", highlight=False)
+        console.print(f"   why: {p.reason}", style="dim", highlight=False)
+
+
+@app.command()
+def health(
+    team: Annotated[str | None, typer.Option("--team", help="Only this team (id or name).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD [default: today or the data's end].")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table, json or html.")] = Format.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+) -> None:
+    """Team health: velocity beside empowerment per team, and early warnings for each person's manager.
+
+    Early warnings (never from pulse answers, which stay anonymous): no recognition for over 30 days, an
+    obstacle open over 14 days, a downward signal in the person's own velocity, no 1:1 in 21 days — each
+    explained, with a question to ask. Balance: velocity index (last 90 days vs the 180 before) beside an
+    empowerment index (recognition coverage, obstacles answered within 48 h, pulse on appreciation and
+    support where at least k answered), with a plain reading. People are listed by name, never ranked.
+    """
+    from salesvelocity.empowerment.health import balance, early_warnings
+    from salesvelocity.report.build import resolve_team
+
+    store = open_store()
+    day = _as_of(store, as_of)
+    team_id = resolve_team(store, team) if team else None
+    teams = [
+        b for b in balance(store, day, settings().pulse_min_respondents) if team_id is None or b.team_id == team_id
+    ]
+    people = early_warnings(store, day, team_id)
+    store.close()
+    if fmt == Format.json:
+        _emit(to_json({"as_of": day, "teams": teams, "people": people}), output, "JSON health")
+        return
+    if fmt == Format.html:
+        from salesvelocity.report.empowerment_html import health_page
+
+        _write(health_page(teams, people, day), output or Path("salesvelocity-health.html"), "HTML health")
+        return
+    render_health(teams, people, day)
+
+
+def render_health(teams, people, day: date) -> None:
+    view = Table(title=f"Velocity beside empowerment, as of {day}", title_justify="left")
+    for header in ("team", "velocity index", "empowerment", "reading"):
+        view.add_column(
+            header, justify="right" if header in ("velocity index", "empowerment") else "left", overflow="fold"
+        )
+    for b in teams:
+        view.add_row(
+            b.name, fmt_number(b.velocity_index, "ratio"), fmt_number(b.empowerment_index, "percent"), b.reading
+        )
+    console.print(view)
+    warned = [p for p in people if p.warnings]
+    console.print(
+        f"Early warnings: {len(warned)} of {len(people)} people — for their manager, as questions to ask",
+        highlight=False,
+    )
+    for p in warned:
+        console.print(f"  {p.name} ({p.team_id})", style="bold", highlight=False)
+        for w in p.warnings:
+            console.print(f"    {w.signal}: {w.explanation}", highlight=False)
+            console.print(f"      ask: {w.question}", style="dim", highlight=False)

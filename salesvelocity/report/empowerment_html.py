@@ -1,0 +1,70 @@
+"""Empowerment charts: the velocity–empowerment quadrant, and the health page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import plotly.graph_objects as go
+from jinja2 import Environment, PackageLoader, select_autoescape
+from plotly.offline import get_plotlyjs
+
+import salesvelocity
+from salesvelocity.empowerment.health import EMPOWERED, PersonHealth, TeamBalance
+from salesvelocity.report.html import PALETTE, _div
+
+_env = Environment(loader=PackageLoader("salesvelocity.report", "templates"), autoescape=select_autoescape(["html"]))
+
+
+def quadrant_chart(teams: list[TeamBalance], name: str = "balance") -> str:
+    known = [t for t in teams if t.velocity_index is not None and t.empowerment_index is not None]
+    fig = go.Figure(
+        go.Scatter(
+            x=[t.empowerment_index for t in known],
+            y=[t.velocity_index for t in known],
+            mode="markers+text",
+            text=[t.name for t in known],
+            textposition="top center",
+            marker=dict(size=16, color=PALETTE[0]),
+            customdata=[t.reading for t in known],
+            hovertemplate="%{text}<br>empowerment %{x:.0%}<br>velocity index %{y:.2f}<br>%{customdata}<extra></extra>",
+        )
+    )
+    fig.add_hline(y=1.0, line_dash="dash", line_color="#6b7280")
+    fig.add_vline(x=EMPOWERED, line_dash="dash", line_color="#6b7280")
+    for x, y, label in (
+        (0.95, 1.0, "moving well, supported"),
+        (0.05, 1.0, "fast but strained"),
+        (0.95, 0.0, "supported, slower"),
+        (0.05, 0.0, "slower, under-supported"),
+    ):
+        fig.add_annotation(
+            x=x,
+            y=y,
+            xref="paper",
+            yref="paper",
+            text=label,
+            showarrow=False,
+            xanchor="right" if x > 0.5 else "left",
+            yanchor="top" if y > 0.5 else "bottom",
+            font=dict(color="#6b7280"),
+        )
+    fig.update_layout(
+        title="Velocity beside empowerment",
+        xaxis_title="empowerment index",
+        yaxis_title="velocity index (vs own baseline)",
+        xaxis_range=[0, 1],
+        xaxis_tickformat=".0%",
+    )
+    return _div(fig, name)
+
+
+def health_page(teams: list[TeamBalance], people: list[PersonHealth], day: date) -> str:
+    return _env.get_template("health.html").render(
+        teams=teams,
+        people=people,
+        day=day,
+        chart=quadrant_chart(teams),
+        plotlyjs=get_plotlyjs(),
+        version=salesvelocity.__version__,
+        generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
+    )
