@@ -595,4 +595,7 @@ def main() -> None:
 from salesvelocity import cli_empowerment  # noqa: E402,F401  registers recognise, pulse, obstacle, coach, health
 
 if __name__ == "__main__":
-    main()
+    # Run the imported module's app, on which the empowerment commands registered themselves.
+    import salesvelocity.cli as registered
+
+    registered.main()

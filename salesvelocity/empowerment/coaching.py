@@ -53,7 +53,7 @@ def coaching_prompts(store: Store, person_id: str, as_of: date) -> list[Prompt]:
         name = accounts.get(d["deal_id"], d["deal_id"])
         prompts.append(
             Prompt(
-                f"What would help move {name} ({d['deal_id']}) past {d['stage']}?",
+                f"What would help move {_deal(name, d['deal_id'])} past {d['stage']}?",
                 f"{d['age_days']:.0f} days in {d['stage']}; most deals move on within {d['p85_days']:.0f} days",
                 "stuck deal",
             )
@@ -64,7 +64,7 @@ def coaching_prompts(store: Store, person_id: str, as_of: date) -> list[Prompt]:
         name = accounts.get(w["deal_id"], w["deal_id"])
         prompts.append(
             Prompt(
-                f"Which part of winning {name} ({w['deal_id']}) are you proudest of?",
+                f"Which part of winning {_deal(name, w['deal_id'])} are you proudest of?",
                 f"won on {w['closed_at']:%Y-%m-%d} and no recognition followed within a week "
                 "— a chance to say thank you",
                 "unrecognised win",
@@ -98,3 +98,7 @@ def coaching_prompts(store: Store, person_id: str, as_of: date) -> list[Prompt]:
         Prompt(SUPPORT_QUESTIONS[week % len(SUPPORT_QUESTIONS)], "a standing question for every 1:1", "support")
     )
     return prompts
+
+
+def _deal(account: str, deal_id: str) -> str:
+    return deal_id if account == deal_id else f"{account} ({deal_id})"

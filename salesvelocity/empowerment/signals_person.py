@@ -24,9 +24,12 @@ class PersonSignal:
 def recent_signals(store: Store, as_of: date) -> dict[str, PersonSignal]:
     """Per person, the latest signal that touches one of the last four complete sprints, if any."""
     series = store.execute(period_series(store, as_of - timedelta(days=HISTORY_DAYS), as_of, "sprint", "person"))
+    # A person's sprints count from their first deal: the zeros before it are not their velocity.
+    first = dict(store.sql("SELECT owner_id, min(created_at) FROM deals GROUP BY 1").fetchall())
     by_person: dict[str, list[tuple[date, float]]] = {}
     for row in series.to_pylist():
-        if row["complete"]:
+        started = first.get(row["group"])
+        if row["complete"] and started is not None and row["period_end"] > started:
             by_person.setdefault(row["group"], []).append((row["period_start"].date(), row["won_amount"] or 0.0))
     found = {}
     for person, points in by_person.items():
@@ -36,6 +39,8 @@ def recent_signals(store: Store, as_of: date) -> dict[str, PersonSignal]:
             chart = xmr([v for _, v in points])
         except NotEnoughHistory:
             continue
+        if chart.mr_bar == 0:
+            continue  # a flat baseline makes any change a "signal"; too little activity to judge
         recent = len(points) - RECENT_PERIODS
         late = [s for s in chart.signals if s.points[-1] >= recent]
         if late:

@@ -57,6 +57,7 @@ def test_every_section_has_rows_and_sql(report):
     assert over is not None and over.trend.groups and over.cfd and over.daily.size == 84
     assert over.forecast.answers["how_many"]["by_confidence"]["85"] > 0
     assert any("coaching" in j.label and j.status == "judged" for j in over.judgments)
+    assert report.health is not None and len(report.health.rows) == 3 and report.health.unrecognised  # 3 demo teams
     assert (report.start.date(), report.end.date()) == (date(2026, 9, 2), date(2026, 12, 1))
 
 
