@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pyarrow as pa
@@ -204,6 +204,55 @@ def _cell_text(value: object) -> str | None:
     return text or None
 
 
+SLACK_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def read_json(path: Path) -> pa.Table:
+    """Read a Slack channel export (a JSON array of messages, one file per day) as rows of text.
+
+    Columns: ``client_msg_id``, ``ts`` (the message id Slack uses), ``posted_at`` (ISO, UTC, from ``ts``),
+    ``user``, ``text``, ``mentioned`` (the first @-mentioned user id), ``mentions`` (all, comma-separated),
+    ``reactions`` (count). Rows count from 1 in the order of the file.
+    """
+    import json
+
+    try:
+        messages = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _fail(path, f"the file is not valid JSON: {exc}", "export the channel again from Slack") from exc
+    if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+        raise _fail(
+            path,
+            "expected a JSON array of messages (a Slack channel export file)",
+            "point at the per-day files inside the channel's folder of the Slack export",
+        )
+    rows = [m for m in messages if m.get("type", "message") == "message" and not m.get("subtype")]
+    if not rows:
+        raise _fail(path, "the file holds no messages", "pick a day on which kudos were posted")
+    columns: dict[str, list[str | None]] = {
+        k: [] for k in ("client_msg_id", "ts", "posted_at", "user", "text", "mentioned", "mentions", "reactions")
+    }
+    for m in rows:
+        text = str(m.get("text") or "")
+        mentions = SLACK_MENTION.findall(text)
+        ts = str(m.get("ts") or "")
+        try:
+            moment = datetime.fromtimestamp(float(ts), tz=UTC).replace(tzinfo=None) if ts else None
+            posted = moment.isoformat(sep=" ", timespec="seconds") if moment else None
+        except ValueError:
+            posted = None
+        columns["client_msg_id"].append(m.get("client_msg_id"))
+        columns["ts"].append(ts or None)
+        columns["posted_at"].append(posted)
+        columns["user"].append(m.get("user"))
+        columns["text"].append(text or None)
+        columns["mentioned"].append(mentions[0] if mentions else None)
+        columns["mentions"].append(",".join(mentions) or None)
+        columns["reactions"].append(str(sum(int(r.get("count", 0)) for r in m.get("reactions", []))))
+    table = pa.table({k: pa.array(v, pa.string()) for k, v in columns.items()})
+    return table.append_column(ROW_COLUMN, pa.array(range(1, len(rows) + 1), pa.int64()))
+
+
 READERS = {
     ".csv": read_csv,
     ".txt": read_csv,
@@ -212,6 +261,7 @@ READERS = {
     ".pq": read_parquet,
     ".xlsx": read_xlsx,
     ".xlsm": read_xlsx,
+    ".json": read_json,
 }
 
 

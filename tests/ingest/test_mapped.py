@@ -284,3 +284,26 @@ def test_suggest_then_import_a_generic_crm_export(store, tmp_path):
     assert got["D-1"][:2] == ("won", pytest.approx(10000.0)) and got["D-2"][0] == "lost" and got["D-3"][0] == "open"
     assert {r[0] for r in store.sql("SELECT team_id FROM people").fetchall()} == {"West", "East"}
     assert store.sql("SELECT segment FROM deals WHERE deal_id = 'D-1'").fetchone()[0] == "Retail"
+
+
+def test_slack_kudos_export_through_a_mapping(store, small_files):
+    import_paths(store, [small_files])  # people M1, A1, B1
+    slack = Mapping.from_dict(
+        "slack",
+        {
+            "tables": {
+                "recognitions": {
+                    "recognition_id": "client_msg_id",
+                    "given_by": {"column": "user", "values": {"U01MONA": "M1", "U02ANNA": "A1", "U03BEN": "B1"}},
+                    "given_to": {"column": "mentioned", "values": {"U01MONA": "M1", "U02ANNA": "A1", "U03BEN": "B1"}},
+                    "given_at": "posted_at",
+                    "message": "text",
+                    "skip": {"column": "mentioned", "values": [""]},
+                }
+            }
+        },
+    )
+    result = import_paths(store, [Path(__file__).parent / "fixtures" / "slack_kudos_2026-03-02.json"], mapping=slack)
+    assert result.tables["recognitions"].new == 2  # the join notice and the lunch question are not kudos
+    rows = store.sql("SELECT given_by, given_to, given_at::VARCHAR FROM recognitions ORDER BY given_at").fetchall()
+    assert rows == [("M1", "A1", "2026-03-02 10:00:00"), ("A1", "B1", "2026-03-02 12:00:00")]
