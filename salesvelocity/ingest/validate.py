@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from salesvelocity.errors import ImportValidationError, Problem
+from salesvelocity.ingest.conventions import lit as _lit
+from salesvelocity.ingest.conventions import q as _q
 from salesvelocity.ingest.files import ROW_COLUMN
 from salesvelocity.schema import FORMAT_HINTS, LOAD_ORDER, ROW_RULES, SQL_TYPES, TABLES, Column
 from salesvelocity.store import Store
@@ -24,14 +26,6 @@ from salesvelocity.store import Store
 SHOWN_PER_CHECK = 20
 FILE_COLUMN = "_file"
 _ids = itertools.count()
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 @dataclass
