@@ -72,10 +72,15 @@ def decode(path: Path, raw: bytes, encoding: str | None = None) -> tuple[bytes, 
             "the file is binary, not CSV text",
             "export it as CSV (UTF-8, or as Excel writes it); for spreadsheets use .xlsx, for Parquet .parquet",
         )
+    # Decoding a whole large file just to check it costs seconds: the start decides, and the CSV parser
+    # verifies UTF-8 as it reads (read_csv falls back to Windows-1252 if it finds invalid bytes later).
+    head = raw[:1 << 20]
     try:
-        raw.decode("utf-8")
+        head.decode("utf-8")
         return raw, "utf-8"
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        if len(raw) > len(head) and exc.start >= len(head) - 4:
+            return raw, "utf-8"  # a character cut at the sample's end
         return raw.decode("cp1252", errors="replace").encode("utf-8"), "cp1252"
 
 
@@ -100,10 +105,20 @@ def read_csv(path: Path, delimiter: str | None = None, encoding: str | None = No
     is row 1, the first record row 2.
     """
     raw = path.read_bytes()
-    if not raw.strip():
+    if not raw[:4096].strip() and not raw.strip():  # the prefix check spares copying a large file
         raise _fail(path, "the file is empty", "export the table again; a CSV needs a header row and data rows")
-    raw, _used = decode(path, raw, encoding)
+    raw, used = decode(path, raw, encoding)
     raw = strip_footer(raw)
+    try:
+        return _parse_csv(path, raw, delimiter)
+    except ImportValidationError as exc:
+        if used != "utf-8" or encoding or "UTF8" not in str(exc).replace("UTF-8", "UTF8"):
+            raise
+        # Invalid UTF-8 past the sampled start: the file is Windows-1252 after all.
+        return _parse_csv(path, raw.decode("cp1252", errors="replace").encode("utf-8"), delimiter)
+
+
+def _parse_csv(path: Path, raw: bytes, delimiter: str | None) -> pa.Table:
     sample = raw[:65536].decode("utf-8", errors="ignore")
     delimiter = delimiter or _sniff_delimiter(path, sample)
     header = next(csv.reader(io.StringIO(sample), delimiter=delimiter), [])

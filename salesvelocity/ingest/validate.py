@@ -175,11 +175,12 @@ def stage_and_validate(store: Store, raw: dict[str, list[tuple[str, pa.Table]]],
                 )
                 source = FILE_COLUMN if FILE_COLUMN in arrow.column_names else _lit(file)
                 parts.append(f"SELECT {source} AS _file, {ROW_COLUMN} AS _row, {cols} FROM {view}")
+            # A view, not a table: the typed staging below reads the files in one pass; the view is read
+            # again only to list problems.
             text = f"_sv_text_{run}_{table}"
-            store.sql(f"CREATE TEMP TABLE {text} AS {' UNION ALL '.join(parts)}")
-            _unregister(store, run, table, raw[table])
+            store.sql(f"CREATE TEMP VIEW {text} AS {' UNION ALL '.join(parts)}")
             if len(problems) > before:  # wrong headers: every row would repeat the same complaint
-                store.sql(f"DROP TABLE {text}")
+                _release(store, text, run, table, raw[table])
                 continue
             checks = [(column, *check) for column in spec.columns for check in _checks(column)]
 
@@ -216,7 +217,7 @@ def stage_and_validate(store: Store, raw: dict[str, list[tuple[str, pa.Table]]],
                     found, count = _collect(store, selects, meta)
                     problems += found
                     total += count
-                    store.sql(f"DROP TABLE {text}")
+                    _release(store, text, run, table, raw[table])
                     continue
 
             # 2. row rules, duplicate keys, references
@@ -270,7 +271,7 @@ def stage_and_validate(store: Store, raw: dict[str, list[tuple[str, pa.Table]]],
             if rejected:
                 result.rejected += rejected
                 result.rejected_rows[table] = _fetch_rows(store, text, rejected)
-            store.sql(f"DROP TABLE {text}")
+            _release(store, text, run, table, raw[table])
     except BaseException:
         _drop(store, result)
         raise
@@ -309,6 +310,11 @@ def _fetch_rows(store: Store, text: str, problems: list[Problem]) -> pa.Table:
 def _drop(store: Store, result: Staged) -> None:
     for name in result.tables.values():
         store.sql(f"DROP TABLE IF EXISTS {name}")
+
+
+def _release(store: Store, text: str, run: int, table: str, inputs: list) -> None:
+    store.sql(f"DROP VIEW IF EXISTS {text}")
+    _unregister(store, run, table, inputs)
 
 
 def _unregister(store: Store, run: int, table: str, inputs: list) -> None:
