@@ -74,7 +74,7 @@ def decode(path: Path, raw: bytes, encoding: str | None = None) -> tuple[bytes, 
         )
     # Decoding a whole large file just to check it costs seconds: the start decides, and the CSV parser
     # verifies UTF-8 as it reads (read_csv falls back to Windows-1252 if it finds invalid bytes later).
-    head = raw[:1 << 20]
+    head = raw[: 1 << 20]
     try:
         head.decode("utf-8")
         return raw, "utf-8"
