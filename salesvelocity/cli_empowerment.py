@@ -59,17 +59,17 @@ def pulse_answer(
     from salesvelocity.empowerment.pulse import record_response
 
     store = open_store(create=True)
-    record_response(store, person, question, score)
+    record_response(store, person, question, score, questions=settings().pulse_questions)
     store.close()
     console.print("answer recorded anonymously — thank you")
 
 
 @pulse_app.command("questions")
 def pulse_questions() -> None:
-    """List the pulse questions and their scales."""
+    """List the pulse questions (set your own under [pulse_questions] in salesvelocity.toml)."""
     from salesvelocity.empowerment.pulse import DEFAULT_QUESTIONS
 
-    for key, text in DEFAULT_QUESTIONS.items():
+    for key, text in (settings().pulse_questions or DEFAULT_QUESTIONS).items():
         console.print(f"{key:13} {text}", highlight=False)
 
 

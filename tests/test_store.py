@@ -70,3 +70,9 @@ def test_unsafe_k_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("SALESVELOCITY_PULSE_MIN_RESPONDENTS", "2")
     with pytest.raises(ConfigError, match="pulse_min_respondents"):
         load_settings()
+
+
+def test_pulse_questions_are_configurable(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "salesvelocity.toml").write_text('[pulse_questions]\nclarity = "I know what is expected of me"\n')
+    assert load_settings().pulse_questions == {"clarity": "I know what is expected of me"}
