@@ -17,7 +17,7 @@ from salesvelocity.ingest.canonical import TableCounts, classify, upsert
 from salesvelocity.ingest.files import READERS, read_table_file
 from salesvelocity.ingest.mapping import Mapping, apply_mapping
 from salesvelocity.ingest.validate import stage_and_validate
-from salesvelocity.ingest.vendors import recognise
+from salesvelocity.ingest.vendors import EXPECTED, missing_columns, recognise
 from salesvelocity.schema import LOAD_ORDER, TABLES
 from salesvelocity.store import Store
 
@@ -116,6 +116,20 @@ def plan(
                     f"not recognised as {expected} (columns: {_shorten(headers)})",
                     "name canonical files after their table (deals.csv, …), or write a mapping: "
                     f"`salesvelocity import --suggest-mapping {path}` then `--mapping mapping.toml`",
+                )
+            )
+            continue
+        lacking = missing_columns(vendor)
+        if lacking:
+            wanted = "; ".join(f"{c} ({EXPECTED[c]})" for c in lacking)
+            problems.append(
+                Problem(
+                    str(path),
+                    1,
+                    None,
+                    None,
+                    f"this {vendor.name} export lacks {wanted}",
+                    "add those columns to the report or export view and export it again",
                 )
             )
             continue

@@ -39,15 +39,29 @@ def _find(headers: list[str], *names: str) -> str | None:
     return None
 
 
+#: CRMs allow deals without an owner; they get one placeholder person instead of failing the import.
+UNASSIGNED = "unassigned"
+
+
 def _put(spec: TableSpec, column: str, header: str | None, **options) -> None:
     if header is not None:
         spec.columns[column] = ColumnSpec(column=header, **options)
 
 
+def _owner(spec: TableSpec, header: str | None) -> None:
+    _put(spec, "owner_id", header, default=UNASSIGNED)
+
+
 def _people(owner: str | None) -> TableSpec | None:
     if owner is None:
         return None
-    return TableSpec("people", {"person_id": ColumnSpec(column=owner), "name": ColumnSpec(column=owner)})
+    return TableSpec(
+        "people",
+        {
+            "person_id": ColumnSpec(column=owner, default=UNASSIGNED),
+            "name": ColumnSpec(column=owner, default="Unassigned"),
+        },
+    )
 
 
 # -- Salesforce ---------------------------------------------------------------------------------------
@@ -56,7 +70,7 @@ def salesforce_opportunities(headers: list[str]) -> Mapping:
     deals = TableSpec("deals")
     _put(deals, "deal_id", h("Opportunity ID", "Opportunity Id", "Id", "Opportunity Name", "Name"))
     owner = h("Opportunity Owner", "Owner Full Name", "Owner Name", "Owner", "OwnerId", "Owner ID")
-    _put(deals, "owner_id", owner)
+    _owner(deals, owner)
     _put(deals, "created_at", h("Created Date", "CreatedDate", "Create Date"))
     stage = h("Stage", "StageName", "Stage Name")
     won, closed = h("Won", "IsWon"), h("Closed", "IsClosed")
@@ -114,7 +128,7 @@ def hubspot_deals(headers: list[str]) -> Mapping:
     deal_id = h("Record ID", "Deal ID", "hs_object_id")
     _put(deals, "deal_id", deal_id)
     owner = h("Deal owner", "Deal Owner", "HubSpot Owner", "Owner")
-    _put(deals, "owner_id", owner)
+    _owner(deals, owner)
     _put(deals, "created_at", h("Create Date", "Created Date", "createdate"))
     stage = h("Deal Stage", "dealstage")
     deals.columns["status"] = ColumnSpec(
@@ -155,7 +169,7 @@ def pipedrive_deals(headers: list[str]) -> Mapping:
     deal_id = h("ID", "Pipedrive System ID")
     _put(deals, "deal_id", deal_id)
     owner = h("Owner", "Owner name")
-    _put(deals, "owner_id", owner)
+    _owner(deals, owner)
     created = h("Deal created", "Add time", "Created", "Deal created on")
     _put(deals, "created_at", created)
     status = h("Status")
@@ -220,5 +234,35 @@ def recognise(headers: list[str], vendor: str | None = None) -> Mapping | None:
             continue
         for matches, build in candidates:
             if matches(lowered):
-                return build(headers)
+                return _complete(build(headers))
     return None
+
+
+#: Where each required deal column usually comes from, for the error when an export lacks it.
+EXPECTED = {
+    "deal_id": "an id or name column",
+    "created_at": "a created date column",
+    "status": "a stage or status column",
+}
+
+
+def missing_columns(mapping: Mapping) -> list[str]:
+    """Required deal columns the export does not carry (it must be exported with them)."""
+    deals = [t for t in mapping.tables if t.table == "deals"]
+    if not deals:
+        return []
+    spec = deals[0].columns
+    return [
+        c
+        for c in EXPECTED
+        if c not in spec or (spec[c].column is None and spec[c].value is None and not spec[c].won_flag)
+    ]
+
+
+def _complete(mapping: Mapping) -> Mapping:
+    """An export without an owner column: every deal goes to the placeholder person."""
+    for spec in mapping.tables:
+        if spec.table == "deals" and "owner_id" not in spec.columns:
+            spec.columns["owner_id"] = ColumnSpec(value=UNASSIGNED)
+            mapping.rows.setdefault("people", []).append({"person_id": UNASSIGNED, "name": "Unassigned"})
+    return mapping

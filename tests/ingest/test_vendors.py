@@ -107,3 +107,25 @@ def test_a_history_without_its_deals_names_the_fix(store, tmp_path):
     message = str(caught.value)
     assert "refers to an unknown deal" in message and "history.csv row 2" in message
     assert store.count("stage_changes") == 0
+
+
+def test_deals_without_an_owner_get_a_placeholder_person(store, tmp_path):
+    text = (FIXTURES / "hubspot_deals.csv").read_text(encoding="utf-8-sig").replace(",Anna Schmidt,", ",,", 1)
+    path = tmp_path / "hubspot.csv"
+    path.write_text(text, encoding="utf-8")
+    import_paths(store, [path])
+    assert store.sql("SELECT owner_id FROM deals WHERE deal_id = '1001'").fetchone()[0] == "unassigned"
+    assert store.sql("SELECT name FROM people WHERE person_id = 'unassigned'").fetchone()[0] == "Unassigned"
+
+
+def test_an_export_without_a_needed_column_says_which(store, tmp_path):
+    import csv
+
+    rows = list(csv.reader((FIXTURES / "salesforce_opportunities.csv").read_text().splitlines()[:11]))
+    keep = [i for i, h in enumerate(rows[0]) if h not in ("Created Date", "Opportunity Owner")]
+    path = tmp_path / "report.csv"
+    with path.open("w", newline="") as fh:
+        csv.writer(fh).writerows([[r[i] for i in keep] for r in rows])
+    with pytest.raises(ImportValidationError, match=r"lacks created_at \(a created date column\)"):
+        import_paths(store, [path])
+    assert store.count("deals") == 0
