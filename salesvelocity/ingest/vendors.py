@@ -85,10 +85,13 @@ def salesforce_opportunities(headers: list[str]) -> Mapping:
     _put(deals, "closed_at", close, when_status=["won", "lost"])
     _put(deals, "expected_close_on", close)
     _put(deals, "account", h("Account Name", "Account", "AccountId"))
-    _put(deals, "segment", h("Segment", "Industry"))
+    _put(deals, "segment", h("Segment", "Type", "Opportunity Type", "Industry"))
     _put(deals, "product", h("Product", "Product Name", "Primary Product"))
     _put(deals, "source", h("Lead Source", "LeadSource", "Source"))
-    _put(deals, "pipeline", h("Type", "Opportunity Record Type", "Record Type"))
+    _put(deals, "pipeline", h("Opportunity Record Type", "Record Type", "Sales Process"))
+    deleted = h("IsDeleted", "Deleted")
+    if deleted:
+        deals.skip = (deleted, ["true", "1"])  # Data Loader "export all" includes the recycle bin
     _put(deals, "lost_reason", h("Loss Reason", "Lost Reason", "Reason Lost", "Closed Lost Reason"))
     tables = [deals]
     if (people := _people(owner)) is not None:
@@ -103,6 +106,9 @@ def salesforce_history(headers: list[str]) -> Mapping:
     _put(changes, "stage", h("To Stage", "StageName", "Stage"))
     _put(changes, "entered_at", h("Last Modified", "Last Modified Date", "Edit Date", "CreatedDate", "Date"))
     _put(changes, "changed_by", h("Last Modified By", "Edited By", "CreatedById", "Modified By"))
+    deleted = h("IsDeleted", "Deleted")
+    if deleted:
+        changes.skip = (deleted, ["true", "1"])
     return Mapping("salesforce opportunity history", tables=[changes])
 
 

@@ -129,3 +129,15 @@ def test_an_export_without_a_needed_column_says_which(store, tmp_path):
     with pytest.raises(ImportValidationError, match=r"lacks created_at \(a created date column\)"):
         import_paths(store, [path])
     assert store.count("deals") == 0
+
+
+def test_salesforce_data_loader_export(store):
+    """API names in capitals, IsWon/IsClosed flags (a custom won stage "Signed"), +0000 offsets, and a
+    row from the recycle bin (IsDeleted) that is left out."""
+    import_paths(store, [FIXTURES / "salesforce_dataloader_Opportunity.csv"])
+    rows = store.sql("SELECT deal_id, status, created_at::VARCHAR, closed_at::VARCHAR FROM deals ORDER BY 1").fetchall()
+    assert rows == [
+        ("0065g00000A1", "open", "2022-07-27 17:40:52", None),
+        ("0065g00000A2", "lost", "2022-07-27 17:41:19", "2022-09-14 00:00:00"),
+        ("0065g00000A3", "won", "2022-08-01 09:00:00", "2022-09-20 00:00:00"),
+    ]
