@@ -379,15 +379,30 @@ def apply_mapping(
             if conv.date_format is None
             else {}
         )
-        for spec in mapping.tables:
+        derived: dict[str, list[str]] = {}
+        for order, spec in enumerate(mapping.tables):
             sql = _table_sql(spec, view, label, headers, conv, likely)
             if sql is None:
+                continue
+            sources.setdefault(spec.table, {}).update({c: s.column for c, s in spec.columns.items() if s.column})
+            if spec.table in DERIVED:
+                # People from an owner column and from a manager column are one list: merged below.
+                derived.setdefault(spec.table, []).append(f"SELECT *, {order} AS _spec FROM ({sql})")
                 continue
             # Kept in the engine as a temporary table: no round trip through Arrow for a million rows.
             name = f"_sv_mapped_{next(_mapped)}"
             store.sql(f"CREATE TEMP TABLE {name} AS {sql}")
             out.setdefault(spec.table, []).append(name)
-            sources.setdefault(spec.table, {}).update({c: s.column for c, s in spec.columns.items() if s.column})
+        for table, parts in derived.items():
+            key = ", ".join(q(k) for k in TABLES[table].key)
+            keyed = " AND ".join(f"{q(k)} IS NOT NULL" for k in TABLES[table].key)
+            name = f"_sv_mapped_{next(_mapped)}"
+            # One row per key, the first seen (by spec, then row); rows without a key make no person.
+            store.sql(
+                f"CREATE TEMP TABLE {name} AS SELECT * EXCLUDE (_spec) FROM ({' UNION ALL '.join(parts)}) "
+                f"WHERE {keyed} QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _spec, _row) = 1"
+            )
+            out.setdefault(table, []).append(name)
         for table, rows in mapping.rows.items():
             out.setdefault(table, []).append(_literal_rows(table, rows, label))
         return out, sources
@@ -488,8 +503,7 @@ def _table_sql(
     key = ", ".join(q(k) for k in table.key)
     keyed = " AND ".join(f"{q(k)} IS NOT NULL" for k in table.key if k != "scope_id")
     if spec.table in DERIVED:
-        # One row per key, the first seen; rows without a key (an empty owner cell) make no person.
-        return f"SELECT * FROM ({sql}) WHERE {keyed} QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _row) = 1"
+        return sql  # deduplicated together with the other specs of the same table
     if spec.table == "stage_changes":
         # Reports list a change once per changed field: keep one row per deal, stage and time.
         return f"SELECT * FROM ({sql}) QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _row) = 1"

@@ -307,3 +307,19 @@ def test_slack_kudos_export_through_a_mapping(store, small_files):
     assert result.tables["recognitions"].new == 2  # the join notice and the lunch question are not kudos
     rows = store.sql("SELECT given_by, given_to, given_at::VARCHAR FROM recognitions ORDER BY given_at").fetchall()
     assert rows == [("M1", "A1", "2026-03-02 10:00:00"), ("A1", "B1", "2026-03-02 12:00:00")]
+
+
+def test_people_from_an_owner_and_a_manager_column(store, tmp_path):
+    rows = [["A-1", "Ann", "Nord", "03-02-2024", "Angebot", "1", "", "Mia"],
+            ["A-2", "Mia", "Nord", "13-02-2024", "Angebot", "1", "", "Max"]]
+    path = write(tmp_path / "m.csv", rows, header=HEADER + ["Manager"])
+    import tomllib
+
+    doc = tomllib.loads(MAPPING)
+    owners = {**doc["tables"]["people"], "manager_id": "Manager"}
+    managers = {"person_id": "Manager", "name": "Manager", "role": {"value": "manager"}, "team_id": "Team"}
+    doc["tables"]["people"] = [owners, managers]
+    import_paths(store, [path], mapping=Mapping.from_dict("m", doc))
+    people = dict(store.sql("SELECT person_id, coalesce(manager_id, '-') || '/' || role FROM people").fetchall())
+    # Mia owns a deal (first spec wins: a rep managed by Max) and manages Ann; Max only manages.
+    assert people == {"Ann": "Mia/rep", "Mia": "Max/rep", "Max": "-/manager"}
