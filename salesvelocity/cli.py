@@ -402,6 +402,10 @@ def trend(
     by: Annotated[By, typer.Option("--by", help="One series per group.")] = By.team,
     team: Annotated[str | None, typer.Option("--team", help="Only this team (id or name).")] = None,
     baseline: Annotated[int, typer.Option(help="Points in the XmR baseline (at least 6).")] = 12,
+    baseline_from: Annotated[
+        str | None, typer.Option("--baseline-from", help="Use the periods from this day as the baseline instead.")
+    ] = None,
+    baseline_to: Annotated[str | None, typer.Option("--baseline-to", help="...up to (not including) this day.")] = None,
     periods: Annotated[int, typer.Option(help="Periods shown per group in the terminal.")] = 8,
     fmt: Annotated[Format, typer.Option("--format", help="table, json, csv or html.")] = Format.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
@@ -431,6 +435,7 @@ def trend(
         team,
         parse_day(anchor, "--anchor") or DEFAULT_ANCHOR,
         baseline,
+        baseline_period=_baseline(baseline_from, baseline_to),
     )
     store.close()
     if show_sql:
@@ -447,6 +452,12 @@ def trend(
         _emit(to_json(result.to_dict()), output, "JSON trend")
     else:
         _emit(to_csv(result.series), output, "CSV trend")
+
+
+def _baseline(start: str | None, end: str | None) -> tuple[date, date] | None:
+    if start is None and end is None:
+        return None
+    return (parse_day(start, "--baseline-from") or date.min, parse_day(end, "--baseline-to") or date.max)
 
 
 class ForecastMetric(StrEnum):

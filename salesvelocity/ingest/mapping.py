@@ -501,7 +501,6 @@ def _table_sql(
         selects.append(f"SELECT {lit(label)} AS _file, {ROW_COLUMN} AS _row, {', '.join(cols)} FROM {view}{clause}")
     sql = " UNION ALL ".join(selects)
     key = ", ".join(q(k) for k in table.key)
-    keyed = " AND ".join(f"{q(k)} IS NOT NULL" for k in table.key if k != "scope_id")
     if spec.table in DERIVED:
         return sql  # deduplicated together with the other specs of the same table
     if spec.table == "stage_changes":

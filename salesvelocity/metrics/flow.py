@@ -70,3 +70,34 @@ def cumulative_flow(tables: Tables, start: date, end: date, pipeline: str | None
     done = done.mutate(deals=done.n.fill_null(0).sum().over(cumulative).cast("int64"))
     done = done.filter(done.deals > 0).select("day", "stage", "position", "deals")
     return wip.union(done).order_by(["day", "position"])
+
+
+def wip_by_stage(
+    tables: Tables,
+    start: date,
+    end: date,
+    cadence: str = "week",
+    pipeline: str | None = None,
+    anchor: date | None = None,
+) -> ir.Table:
+    """Open deals per stage at the end of each period of ``cadence`` overlapping ``[start, end)``.
+
+    Output columns: ``period_start`` (date), ``stage`` (string), ``position`` (int32), ``deals`` (int64) —
+    the cumulative-flow count on the period's last day (won/lost rows are left out).
+    """
+    from salesvelocity.metrics.cadence import DEFAULT_ANCHOR, period_spine
+
+    periods = period_spine(start, end, cadence, anchor or DEFAULT_ANCHOR)
+    first = periods[0][0]
+    last_days = {min(e, end) - timedelta(days=1): s for s, e in periods}
+    flow = cumulative_flow(tables, first, end, pipeline)
+    flow = flow.filter(flow.day.isin(list(last_days)), flow.position < 1000)
+    starts = ibis.memtable(
+        {"day": list(last_days), "period_start": list(last_days.values())},
+        schema={"day": "date", "period_start": "date"},
+    )
+    return (
+        flow.join(starts, "day")
+        .select("period_start", "stage", "position", "deals")
+        .order_by(["period_start", "position"])
+    )

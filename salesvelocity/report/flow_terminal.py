@@ -47,7 +47,7 @@ def render_trend(trend: Trend, console: Console, periods: int = 8) -> None:
         if g.chart is not None:
             console.print(
                 f"  average {fmt_number(g.chart.centre, kind)}, natural limits {fmt_number(g.chart.lower, kind)} – "
-                f"{fmt_number(g.chart.upper, kind)} (baseline: first {g.chart.baseline} periods)",
+                f"{fmt_number(g.chart.upper, kind)} (baseline: {g.chart.baseline} periods)",
                 highlight=False,
             )
         for line in g.verdict:

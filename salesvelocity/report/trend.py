@@ -64,6 +64,8 @@ class Trend:
     annotations: list[dict] = field(default_factory=list)
     series: pa.Table | None = None
     sql: str = ""
+    wip_by_stage: list[dict] = field(default_factory=list)
+    baseline_period: tuple[date, date] | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -73,6 +75,8 @@ class Trend:
             "by": self.by,
             "team": self.team,
             "annotations": self.annotations,
+            "baseline_period": list(self.baseline_period) if self.baseline_period else None,
+            "wip_by_stage": self.wip_by_stage,
             "groups": [
                 {
                     "group": g.group,
@@ -106,6 +110,7 @@ def build_trend(
     anchor: date = DEFAULT_ANCHOR,
     baseline: int = DEFAULT_BASELINE,
     today: date | None = None,
+    baseline_period: tuple[date, date] | None = None,
 ) -> Trend:
     """The series of ``metric`` per ``cadence`` period and group, with XmR limits and plain verdicts.
 
@@ -132,7 +137,7 @@ def build_trend(
     expr = period_series(tables, start, end, cadence, by, anchor)
     expr = with_labels(tables, by, expr)
     sql, series = store.execute_sql(expr)
-    result = Trend(metric, cadence, start, end, by, team, series=series, sql=sql)
+    result = Trend(metric, cadence, start, end, by, team, series=series, sql=sql, baseline_period=baseline_period)
     rows = series.to_pylist()
     for group in dict.fromkeys(r["group"] for r in rows):
         mine = [r for r in rows if r["group"] == group]
@@ -147,8 +152,12 @@ def build_trend(
             for r in mine
         ]
         judged = [p for p in points if p["complete"] and p["value"] is not None]
+        stretch = None
+        if baseline_period is not None:
+            inside = [i for i, p in enumerate(judged) if baseline_period[0] <= p["period_start"] < baseline_period[1]]
+            stretch = slice(inside[0], inside[-1] + 1) if inside else slice(0, 0)
         try:
-            chart = xmr([p["value"] for p in judged], baseline=baseline)
+            chart = xmr([p["value"] for p in judged], baseline=baseline, baseline_points=stretch)
         except Exception as exc:  # NotEnoughHistory
             verdict = [f"not enough history for a signal: {exc}"]
             chart = None
@@ -162,6 +171,10 @@ def build_trend(
         if skipped:
             verdict.append(f"{skipped} {cadence}(s) without a {WORDS[metric]} value are left out of the chart")
         result.groups.append(GroupTrend(group, mine[0]["label"], points, chart, verdict))
+    if metric == "wip":
+        from salesvelocity.metrics.flow import wip_by_stage
+
+        result.wip_by_stage = store.execute(wip_by_stage(tables, start, end, cadence, None, anchor)).to_pylist()
     result.annotations = [
         {"annotation_id": a, "at": at.date(), "label": label, "scope": scope, "scope_id": sid}
         for a, at, label, scope, sid in store.sql(

@@ -310,8 +310,10 @@ def test_slack_kudos_export_through_a_mapping(store, small_files):
 
 
 def test_people_from_an_owner_and_a_manager_column(store, tmp_path):
-    rows = [["A-1", "Ann", "Nord", "03-02-2024", "Angebot", "1", "", "Mia"],
-            ["A-2", "Mia", "Nord", "13-02-2024", "Angebot", "1", "", "Max"]]
+    rows = [
+        ["A-1", "Ann", "Nord", "03-02-2024", "Angebot", "1", "", "Mia"],
+        ["A-2", "Mia", "Nord", "13-02-2024", "Angebot", "1", "", "Max"],
+    ]
     path = write(tmp_path / "m.csv", rows, header=HEADER + ["Manager"])
     import tomllib
 

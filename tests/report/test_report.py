@@ -145,3 +145,29 @@ def test_html_report_renders_its_charts_in_chromium(report, tmp_path):
     assert funnel_steps >= 5
     assert boxes >= 1 and dots >= 1
     assert stuck_rows == report.sections["stuck_deals"].num_rows + 1
+
+
+def test_trend_with_an_explicit_baseline_period_and_wip_per_stage(demo_store):
+    from salesvelocity.report.trend import build_trend
+
+    default = build_trend(demo_store, "cycle", "week", by=None, today=date(2026, 12, 1))
+    chosen = build_trend(
+        demo_store,
+        "cycle",
+        "week",
+        by=None,
+        today=date(2026, 12, 1),
+        baseline_period=(date(2026, 6, 1), date(2026, 9, 1)),
+    )
+    assert default.groups[0].chart.baseline == 12
+    assert chosen.groups[0].chart.baseline == 14  # Mondays 2026-06-01 … 2026-08-31: 5 + 4 + 5 weeks
+    wip = build_trend(demo_store, "wip", "month", by=None, today=date(2026, 12, 1))
+    last = [r for r in wip.wip_by_stage if r["period_start"] == date(2026, 11, 1)]
+    assert last and all(r["deals"] > 0 for r in last)
+    # the stages' counts add up to the open deals in an open stage at the end of November
+    total = demo_store.sql(
+        """SELECT count(*) FROM deals d
+           WHERE created_at < '2026-12-01' AND (closed_at IS NULL OR closed_at >= '2026-12-01')
+             AND EXISTS (SELECT 1 FROM stage_changes s WHERE s.deal_id = d.deal_id)"""
+    ).fetchone()[0]
+    assert sum(r["deals"] for r in last) == total
