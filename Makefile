@@ -16,7 +16,10 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/import_1m.py
+	$(BIN)/python benchmarks/import_mapped.py
 	$(BIN)/python benchmarks/report.py
+	$(BIN)/python benchmarks/trend.py
+	$(BIN)/python benchmarks/forecast.py
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
