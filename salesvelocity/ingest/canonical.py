@@ -32,6 +32,11 @@ def classify(store: Store, table: str, staging: str) -> TableCounts:
     """Mark each staged row new / updated / unchanged against the store, and count them."""
     cols = TABLES[table].column_names
     same = " AND ".join(f's."{c}" IS NOT DISTINCT FROM t."{c}"' for c in cols)
+    if not store.sql(f'SELECT EXISTS (SELECT 1 FROM "{table}")').fetchone()[0]:
+        # A first import: every row is new, no need to compare with anything.
+        store.sql(f'ALTER TABLE "{staging}" ADD COLUMN _change VARCHAR DEFAULT \'new\'')
+        count = store.sql(f'SELECT count(*) FROM "{staging}"').fetchone()[0]
+        return TableCounts(table, read=count, new=count)
     store.sql(
         f"""
         CREATE OR REPLACE TEMP TABLE "{staging}_c" AS
