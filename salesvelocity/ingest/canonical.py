@@ -33,8 +33,7 @@ def classify(store: Store, table: str, staging: str) -> TableCounts:
     cols = TABLES[table].column_names
     same = " AND ".join(f's."{c}" IS NOT DISTINCT FROM t."{c}"' for c in cols)
     if not store.sql(f'SELECT EXISTS (SELECT 1 FROM "{table}")').fetchone()[0]:
-        # A first import: every row is new, no need to compare with anything.
-        store.sql(f'ALTER TABLE "{staging}" ADD COLUMN _change VARCHAR DEFAULT \'new\'')
+        # A first import: every row is new, no need to compare with anything (upsert inserts them all).
         count = store.sql(f'SELECT count(*) FROM "{staging}"').fetchone()[0]
         return TableCounts(table, read=count, new=count)
     store.sql(
@@ -60,6 +59,12 @@ def classify(store: Store, table: str, staging: str) -> TableCounts:
 
 def upsert(store: Store, table: str, staging: str) -> None:
     cols = ", ".join(f'"{c}"' for c in TABLES[table].column_names)
+    classified = store.sql(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = '_change'", [staging]
+    ).fetchone()[0]
+    if not classified:  # a first import: everything is new
+        store.sql(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM "{staging}"')
+        return
     store.sql(
         f"""DELETE FROM "{table}" AS t USING "{staging}" AS s
             WHERE s._change = 'updated' AND {_key_join(table, "s", "t")}"""
