@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -118,9 +119,54 @@ def read_csv(path: Path, delimiter: str | None = None, encoding: str | None = No
         return _parse_csv(path, raw.decode("cp1252", errors="replace").encode("utf-8"), delimiter)
 
 
+def _consistent_delimiter(sample: str) -> str | None:
+    """The separator that splits the most of the first 30 lines into the same number (> 1) of fields."""
+    from collections import Counter
+
+    lines = [line for line in sample.splitlines()[:30] if line.strip()]
+    best, score = None, (0, 0)
+    for d in DELIMITERS:
+        counts = Counter(line.count(d) for line in lines)
+        counts.pop(0, None)
+        if counts:
+            width, agree = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+            if (agree, width) > score:
+                best, score = d, (agree, width)
+    return best
+
+
+def _preamble(sample: str, delimiter: str) -> int:
+    """Lines before the header: report titles and filter notes some exports put first.
+
+    The header is the first line with as many fields as the widest of the first 30 lines; a file whose
+    first line is that wide (the usual case) has no preamble.
+    """
+    lines = sample.splitlines()[:30]
+    if len(lines) < 3:
+        return 0
+    widths = [len([f for f in next(csv.reader([line], delimiter=delimiter), [])]) for line in lines]
+    widest = max(widths)
+    if widths[0] == widest or widest < 2:
+        return 0
+    at = next(i for i, w in enumerate(widths) if w == widest)
+    before, after = widths[:at], widths[at + 1 :]
+    # Only title-like lines (a single field or blank) before it, and the rows below it as wide as it.
+    if any(w > 1 for w in before) or not after or sum(w == widest for w in after) < 0.8 * len(after):
+        return 0
+    return at
+
+
 def _parse_csv(path: Path, raw: bytes, delimiter: str | None) -> pa.Table:
     sample = raw[:65536].decode("utf-8", errors="ignore")
-    delimiter = delimiter or _sniff_delimiter(path, sample)
+    skip = 0
+    if delimiter is None:
+        delimiter = _sniff_delimiter(path, sample)
+        if sample and sample.splitlines()[0].count(delimiter) == 0:
+            # The first line may be a report title: take the separator most lines agree on.
+            delimiter = _consistent_delimiter(sample) or delimiter
+        skip = _preamble(sample, delimiter)
+    if skip:
+        sample = "\n".join(sample.splitlines()[skip:])
     header = next(csv.reader(io.StringIO(sample), delimiter=delimiter), [])
     names = [h.strip() for h in header]
     if len(set(n.lower() for n in names)) != len(names):
@@ -129,7 +175,7 @@ def _parse_csv(path: Path, raw: bytes, delimiter: str | None) -> pa.Table:
     try:
         table = pacsv.read_csv(
             io.BytesIO(raw),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1 + skip, block_size=1 << 24),
             # Values with line breaks need quotes; without any quote the parser may split work across threads.
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=b'"' in raw),
             convert_options=pacsv.ConvertOptions(
@@ -151,7 +197,7 @@ def _parse_csv(path: Path, raw: bytes, delimiter: str | None) -> pa.Table:
         ) from exc
     if table.num_rows == 0:
         raise _fail(path, "the file has a header but no data rows", "export the table again with its rows")
-    rows = pa.array(range(2, table.num_rows + 2), type=pa.int64())
+    rows = pa.array(range(2 + skip, table.num_rows + 2 + skip), type=pa.int64())
     return table.append_column(ROW_COLUMN, rows)
 
 
@@ -184,13 +230,20 @@ def read_xlsx(path: Path, sheet: str | None = None) -> pa.Table:
         if sheet is not None and sheet not in book.sheetnames:
             raise _fail(path, f"no sheet named {sheet!r}", f"sheets are: {', '.join(book.sheetnames)}")
         rows = book[sheet].iter_rows(values_only=True) if sheet else book.worksheets[0].iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
+        # A formatted report starts with a title and filter lines: the header is the first of the
+        # first 30 rows with the most filled cells.
+        head = list(itertools.islice(rows, 30))
+        if not head:
             raise _fail(path, "the workbook's sheet is empty", "put a header row and data rows on the first sheet")
+        filled = [sum(1 for v in (r or ()) if v is not None and str(v).strip()) for r in head]
+        at = filled.index(max(filled))
+        header = head[at]
         names = [str(h).strip() if h is not None else f"column {i + 1}" for i, h in enumerate(header)]
+        while names and names[-1].startswith("column ") and header[len(names) - 1] is None:
+            names.pop()  # trailing empty header cells
         columns: list[list[str | None]] = [[] for _ in names]
         numbers = []
-        for number, row in enumerate(rows, start=2):
+        for number, row in enumerate(itertools.chain(head[at + 1 :], rows), start=at + 2):
             if row is None or all(v is None or str(v).strip() == "" for v in row):
                 continue
             numbers.append(number)

@@ -325,3 +325,31 @@ def test_people_from_an_owner_and_a_manager_column(store, tmp_path):
     people = dict(store.sql("SELECT person_id, coalesce(manager_id, '-') || '/' || role FROM people").fetchall())
     # Mia owns a deal (first spec wins: a rep managed by Max) and manages Ann; Max only manages.
     assert people == {"Ann": "Mia/rep", "Mia": "Max/rep", "Max": "-/manager"}
+
+
+def test_report_titles_above_the_header_are_skipped(store, tmp_path, mapping):
+    from datetime import datetime
+
+    text = (
+        "Pipeline report\nFiltered by: all teams\n\n"
+        + ";".join(HEADER)
+        + "\n"
+        + "\n".join(";".join(r) for r in ROWS)
+        + "\n"
+    )
+    path = tmp_path / "titled.csv"
+    path.write_text(text, encoding="utf-8")
+    import_paths(store, [path], mapping=mapping)
+    assert store.count("deals") == 3
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Opportunity Pipeline"])
+    sheet.append(["As of 2024-03-01"])
+    sheet.append([])
+    sheet.append(HEADER)
+    sheet.append(["A-9", "Ann", "Nord", datetime(2024, 2, 3), "Angebot", "1", None])
+    sheet.append(["A-10", "Ann", "Nord", "31-02-2024", "Angebot", "1", None])
+    xlsx = tmp_path / "titled.xlsx"
+    book.save(xlsx)
+    with pytest.raises(ImportValidationError, match="titled.xlsx row 6 column `created_at`"):
+        import_paths(store, [xlsx], mapping=mapping)  # row numbers still count the title rows
