@@ -24,7 +24,7 @@ app = typer.Typer(
     name="salesvelocity",
     help="Measure how fast your sales team turns leads into deals, and where it needs help.",
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,  # help texts hold literal [brackets] (defaults), not markup
     pretty_exceptions_enable=False,
     add_completion=False,
 )
