@@ -22,6 +22,7 @@ class TableCounts:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    compared: bool = True  # False for a first import: nothing to compare with, every row is new
 
 
 def _key_join(table: str, left: str, right: str) -> str:
@@ -35,7 +36,7 @@ def classify(store: Store, table: str, staging: str) -> TableCounts:
     if not store.sql(f'SELECT EXISTS (SELECT 1 FROM "{table}")').fetchone()[0]:
         # A first import: every row is new, no need to compare with anything (upsert inserts them all).
         count = store.sql(f'SELECT count(*) FROM "{staging}"').fetchone()[0]
-        return TableCounts(table, read=count, new=count)
+        return TableCounts(table, read=count, new=count, compared=False)
     store.sql(
         f"""
         CREATE OR REPLACE TEMP TABLE "{staging}_c" AS
@@ -57,12 +58,10 @@ def classify(store: Store, table: str, staging: str) -> TableCounts:
     )
 
 
-def upsert(store: Store, table: str, staging: str) -> None:
+def upsert(store: Store, table: str, staging: str, compared: bool = True) -> None:
+    """Write staged rows classified by ``classify``; ``compared=False`` (a first import) inserts them all."""
     cols = ", ".join(f'"{c}"' for c in TABLES[table].column_names)
-    classified = store.sql(
-        "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = '_change'", [staging]
-    ).fetchone()[0]
-    if not classified:  # a first import: everything is new
+    if not compared:
         store.sql(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM "{staging}"')
         return
     store.sql(

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from salesvelocity.errors import ImportValidationError, Problem
 
 ROW_COLUMN = "_row"
+DELIMITER_KEY = "salesvelocity.delimiter"
 DELIMITERS = [",", ";", "\t", "|"]
 
 
@@ -198,7 +199,15 @@ def _parse_csv(path: Path, raw: bytes, delimiter: str | None) -> pa.Table:
     if table.num_rows == 0:
         raise _fail(path, "the file has a header but no data rows", "export the table again with its rows")
     rows = pa.array(range(2 + skip, table.num_rows + 2 + skip), type=pa.int64())
-    return table.append_column(ROW_COLUMN, rows)
+    # The separator travels with the table: conventions use it as evidence, without reading the file again.
+    return table.append_column(ROW_COLUMN, rows).replace_schema_metadata({DELIMITER_KEY: delimiter})
+
+
+def file_delimiter(table: pa.Table) -> str | None:
+    """The separator a CSV was read with (None for Excel and Parquet)."""
+    meta = table.schema.metadata or {}
+    value = meta.get(DELIMITER_KEY.encode())
+    return value.decode() if value else None
 
 
 def read_parquet(path: Path) -> pa.Table:

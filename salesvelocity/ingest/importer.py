@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from salesvelocity.errors import ImportValidationError, Problem
 from salesvelocity.ingest.canonical import TableCounts, classify, upsert
-from salesvelocity.ingest.files import READERS, read_table_file
+from salesvelocity.ingest.files import READERS, file_delimiter, read_table_file
 from salesvelocity.ingest.mapping import Mapping, apply_mapping
 from salesvelocity.ingest.validate import stage_and_validate
 from salesvelocity.ingest.vendors import EXPECTED, missing_columns, recognise
@@ -169,8 +169,7 @@ def import_paths(
             raw.setdefault(path.stem.lower(), []).append((str(path), arrow))
             continue
         say(f"mapping {path.name}")
-        delimiter = (file_mapping.options or {}).get("delimiter")
-        tables, cols = apply_mapping(store, file_mapping, str(path), arrow, delimiter or _guess_delimiter(path))
+        tables, cols = apply_mapping(store, file_mapping, str(path), arrow, file_delimiter(arrow))
         for table, parts in tables.items():
             raw.setdefault(table, []).extend((str(path), part) for part in parts)
             sources.setdefault(str(path), {}).update({f"{table}.{k}": v for k, v in cols.get(table, {}).items()})
@@ -197,7 +196,7 @@ def import_paths(
             with store.transaction():
                 for table in LOAD_ORDER:
                     if table in staged.tables:
-                        upsert(store, table, staged.tables[table])
+                        upsert(store, table, staged.tables[table], result.tables[table].compared)
     finally:
         for name in staged.tables.values():
             store.sql(f'DROP TABLE IF EXISTS "{name}"')
@@ -206,19 +205,6 @@ def import_paths(
 
 def _shorten(headers: list[str], most: int = 12) -> str:
     return ", ".join(headers[:most]) + ("…" if len(headers) > most else "")
-
-
-def _guess_delimiter(path: Path) -> str | None:
-    if path.suffix.lower() not in (".csv", ".txt", ".tsv"):
-        return None
-    head = path.read_bytes()[:4096]
-    for enc in ("utf-8", "utf-16", "cp1252"):
-        try:
-            line = head.decode(enc).splitlines()[0]
-            return max((",", ";", "\t", "|"), key=line.count)
-        except (UnicodeDecodeError, IndexError):
-            continue
-    return None
 
 
 def _name_source(problem: Problem, sources: dict[str, dict[str, str]]) -> Problem:

@@ -15,8 +15,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from salesvelocity.ingest.conventions import detect_date_order, detect_decimal
-from salesvelocity.ingest.files import ROW_COLUMN, read_table_file
-from salesvelocity.ingest.mapping import ColumnSpec, Mapping, TableSpec, _status_words
+from salesvelocity.ingest.files import ROW_COLUMN, file_delimiter, read_table_file
+from salesvelocity.ingest.mapping import ColumnSpec, Mapping, TableSpec, _status_words, source_columns
 from salesvelocity.ingest.vendors import recognise
 from salesvelocity.store import Store
 
@@ -146,18 +146,8 @@ def suggest(store: Store, path: Path) -> tuple[Mapping, list[str]]:
     view = "_sv_suggest"
     store.raw.register(view, arrow)
     try:
-        typed: dict[str, set[str]] = {}
-        for spec in mapping.tables:
-            for column, col in spec.columns.items():
-                if col.column:
-                    from salesvelocity.schema import TABLES
-
-                    typed.setdefault(TABLES[spec.table].column(column).type, set()).add(col.column)
-        delimiter = (
-            max((",", ";", "\t", "|"), key=path.read_bytes()[:2000].decode("utf-8", "ignore").split("\n")[0].count)
-            if path.suffix.lower() in (".csv", ".txt", ".tsv")
-            else None
-        )
+        typed = source_columns(mapping, headers)
+        delimiter = file_delimiter(arrow)
         decimal, problems = detect_decimal(store, view, sorted(typed.get("decimal", set())), str(path), delimiter)
         if problems:
             notes.append(problems[0].message + " — set decimal under [options]")

@@ -29,10 +29,10 @@ def cumulative_flow(tables: Tables, start: date, end: date, pipeline: str | None
     spine = ibis.memtable({"day": days}, schema={"day": "date"})
     first = datetime.combine(start, time.min)
     stop = datetime.combine(end, time.min)
-    visits = stage_visits(tables)
+    every = stage_visits(tables)
     if pipeline is not None:
-        visits = visits.filter(visits.pipeline == pipeline)
-    visits = visits.filter(visits.kind == "open")
+        every = every.filter(every.pipeline == pipeline)
+    visits = every.filter(every.kind == "open")
     visits = visits.filter(visits.entered_at < stop, visits.exited_at.isnull() | (visits.exited_at >= first))
 
     before = visits.filter(visits.entered_at < first)
@@ -54,10 +54,9 @@ def cumulative_flow(tables: Tables, start: date, end: date, pipeline: str | None
     wip = grid.mutate(deals=(grid.base.fill_null(0) + grid.delta.fill_null(0).sum().over(running)).cast("int64"))
     wip = wip.filter(wip.deals > 0).select("day", "stage", "position", "deals")
 
-    ends = stage_visits(tables)
-    if pipeline is not None:
-        ends = ends.filter(ends.pipeline == pipeline)
-    ends = ends.filter(ends.is_last, ends.status.isin(["won", "lost"]), ends.closed_at >= first, ends.closed_at < stop)
+    ends = every.filter(
+        every.is_last, every.status.isin(["won", "lost"]), every.closed_at >= first, every.closed_at < stop
+    )
     closes = ends.group_by([ends.status, ends.closed_at.date().name("day")]).agg(n=ends.count().cast("int64"))
     outcomes = ibis.memtable(
         {"status": ["won", "lost"], "stage": ["Won", "Lost"], "position": [1000, 1001]},
