@@ -244,7 +244,9 @@ def demo(
         )
     with progress() as bar:
         task = bar.add_task(f"generating {deals:,} deals", total=None)
-        tables = generate(deals, seed, day)
+        from salesvelocity.empowerment.pulse_key import load_key
+
+        tables = generate(deals, seed, day, pulse_key=load_key(store, create=True))
         bar.update(task, description="loading into the database")
         load_demo(store, tables)
         store.sql("INSERT OR REPLACE INTO _salesvelocity_meta VALUES ('demo', ?)", [f"seed={seed} as_of={day}"])

@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     db: str = Field("salesvelocity.duckdb", description="database URL or path to a DuckDB file")
     currency: str = Field("EUR", description="currency shown when a deal has none")
     pulse_min_respondents: int = Field(5, ge=3, description="k: pulse results need at least k respondents")
+    pulse_key_file: str = Field(
+        "salesvelocity-pulse.key",
+        description="file holding the key that makes pulse respondent tokens (kept outside the database, mode 0600)",
+    )
     pulse_questions: dict[str, str] | None = Field(
         None, description="question id → text; 1–5 scale, except `enps` (0–10) [default: the built-in set]"
     )

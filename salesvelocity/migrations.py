@@ -19,7 +19,67 @@ def _v1_to_v2(store: Store) -> None:
     store.sql('ALTER TABLE deals ADD COLUMN IF NOT EXISTS "lost_reason" VARCHAR')
 
 
-STEPS = {1: _v1_to_v2}
+def _v2_to_v3(store: Store) -> None:
+    """Pulse tokens made outside the database, per person and period; answers kept to the day.
+
+    Version 2 kept the token key inside the database and one token per person for ever, so whoever held
+    the file could link every answer to its person. Each old token that belongs to a known person is
+    re-made with the key outside the database (``pulse_key``) for the month it was given in; tokens of no
+    known person (imported) stay as they are and count as "not made by this key". The old key is dropped.
+    """
+    import hashlib
+    import hmac
+
+    import pyarrow as pa
+
+    from salesvelocity.empowerment.pulse import CADENCE
+    from salesvelocity.empowerment.pulse_key import load_key, make_token
+    from salesvelocity.metrics.cadence import period_floor
+    from salesvelocity.store import META_TABLE
+
+    store.sql("UPDATE pulse_responses SET answered_at = date_trunc('day', answered_at)")
+    row = store.sql(f"SELECT value FROM {META_TABLE} WHERE key = 'pulse_secret'").fetchone()
+    if row is None:
+        return
+    old = bytes.fromhex(row[0])
+    owner = {
+        hmac.new(old, person.encode("utf-8"), hashlib.sha256).hexdigest()[:24]: person
+        for (person,) in store.sql("SELECT person_id FROM people").fetchall()
+    }
+    pairs = store.sql(
+        "SELECT DISTINCT respondent_token, CAST(answered_at AS DATE) FROM pulse_responses "
+        "WHERE respondent_token IS NOT NULL"
+    ).fetchall()
+    known = [(token, day) for token, day in pairs if token in owner]
+    if known:
+        key = load_key(store, create=True)
+        rekey = pa.table(
+            {
+                "old": [t for t, _ in known],
+                "day": [d for _, d in known],
+                "new": [make_token(key, owner[t], period_floor(d, CADENCE)) for t, d in known],
+            }
+        )
+        store.raw.register("_sv_rekey", rekey)
+        store.sql(
+            "UPDATE pulse_responses SET respondent_token = k.new FROM _sv_rekey k "
+            "WHERE respondent_token = k.old AND CAST(answered_at AS DATE) = k.day"
+        )
+        # One answer per person, question and month: the latest stays.
+        store.sql(
+            """DELETE FROM pulse_responses WHERE response_id IN (
+                 SELECT response_id FROM (
+                   SELECT response_id, row_number() OVER (
+                     PARTITION BY respondent_token, question_id, date_trunc('month', answered_at)
+                     ORDER BY answered_at DESC, response_id DESC) AS n
+                   FROM pulse_responses WHERE respondent_token IN (SELECT new FROM _sv_rekey))
+                 WHERE n > 1)"""
+        )
+        store.raw.unregister("_sv_rekey")
+    store.sql(f"DELETE FROM {META_TABLE} WHERE key = 'pulse_secret'")
+
+
+STEPS = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def v1_ddl() -> list[str]:

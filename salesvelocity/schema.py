@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: SQL type per logical type (DuckDB and PostgreSQL spell these the same way).
 SQL_TYPES = {
@@ -39,6 +39,12 @@ class Column:
     default: str | None = None
     minimum: float | None = None
     maximum: float | None = None
+    #: Kept to the day only (pulse answers: a finer time could single a person out).
+    to_day: bool = False
+
+
+#: Dates and timestamps outside these years are placeholders ("never", 9999-12-31) or typos.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
 
 
 @dataclass(frozen=True)
@@ -172,7 +178,7 @@ TABLES: dict[str, Table] = {
             (
                 _r("response_id"),
                 _r("team_id"),
-                _r("answered_at", "timestamp"),
+                _r("answered_at", "timestamp", to_day=True),
                 _r("question_id"),
                 _r("score", "int", minimum=0, maximum=10),
                 _c("respondent_token"),

@@ -7,6 +7,7 @@ a path. Metrics receive Ibis tables from ``Store.table``; nothing here computes 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -82,6 +83,10 @@ class Store:
         row = self.sql(f"SELECT value FROM {META_TABLE} WHERE key = 'schema_version'").fetchone()
         return int(row[0]) if row else None
 
+    def has_other_tables(self) -> bool:
+        """Whether the database holds any table (used to refuse a foreign database that lacks our schema)."""
+        return bool(self.sql("SELECT count(*) FROM information_schema.tables").fetchone()[0])
+
     def initialise(self) -> int:
         """Create missing tables or migrate an older schema in place; return the version found before."""
         from salesvelocity.migrations import migrate
@@ -144,34 +149,89 @@ class Store:
         self.close()
 
 
+#: DuckDB settings for every connection: never fetch or load extensions behind the user's back (a SQLite
+#: or Postgres file given by mistake must not make DuckDB download code).
+DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
+def _check_file(path: Path) -> None:
+    """Refuse a file that is not a DuckDB database before DuckDB touches it."""
+    with path.open("rb") as fh:
+        head = fh.read(16)
+    if head[8:12] == b"DUCK":
+        return
+    kind = "a SQLite database" if head.startswith(b"SQLite format 3") else "empty" if not head else "not a DuckDB database"
+    raise StoreError(
+        f"{path} is {kind}, not a salesvelocity (DuckDB) database",
+        hint="point --db at a salesvelocity database, or at a path that does not exist yet to create one",
+    )
+
+
 def connect(url: str | Path = "salesvelocity.duckdb", *, create: bool = True) -> Store:
     """Open a salesvelocity database, creating or migrating its tables unless ``create`` is False.
+
+    A new database file is readable by its owner only (mode 0600). A DuckDB file that holds other
+    tables but no salesvelocity schema is refused, never written into.
 
     >>> import salesvelocity as sv
     >>> con = sv.connect(":memory:")
     """
+    import duckdb
+
     kind, location = parse_url(url)
+    new_file = False
     if location != ":memory:":
         path = Path(location)
-        if not create and not path.exists():
+        if path.is_dir():
+            raise StoreError(f"{path} is a folder", hint="give the path of a database file, e.g. salesvelocity.duckdb")
+        if path.exists():
+            _check_file(path)
+        elif not create:
             raise StoreError(
                 f"no salesvelocity database at {path}",
                 hint="run `salesvelocity demo` for demo data, or `salesvelocity init` and `salesvelocity import`",
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
+        else:
+            new_file = True
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the folder for {path}: {exc.strerror}", hint="check the path") from exc
+    previous = os.umask(0o077) if new_file else None
     try:
-        backend = ibis.duckdb.connect(location)
+        backend = ibis.duckdb.connect(location, **DUCKDB_CONFIG)
     except Exception as exc:  # duckdb raises IOException for locked or corrupt files
         raise StoreError(
-            f"cannot open {location}: {exc}",
-            hint="check that the file is a DuckDB database and no other process holds it open",
+            f"cannot open {location}: {str(exc).splitlines()[0]}",
+            hint="check that the file is a salesvelocity database and no other process holds it open",
         ) from exc
-    backend.con.execute("SET TimeZone = 'UTC'")
+    finally:
+        if previous is not None:
+            os.umask(previous)
+    if new_file:
+        os.chmod(location, 0o600)
     store = Store(backend, location)
-    version = store.schema_version()
-    if create or version is not None:
-        store.initialise()
+    try:
+        backend.con.execute("SET TimeZone = 'UTC'")
+        version = store.schema_version()
+        if version is None and store.has_other_tables():
+            raise StoreError(
+                f"{location} is a DuckDB database with other tables, not a salesvelocity database",
+                hint="salesvelocity never writes into a database it did not create: use a new file for --db",
+            )
+        if create or version is not None:
+            store.initialise()
+    except duckdb.Error as exc:
+        store.close()
+        raise StoreError(
+            f"cannot read {location}: {str(exc).splitlines()[0]}",
+            hint="the file may be damaged: restore it from a backup, or rebuild it with `salesvelocity import`",
+        ) from exc
+    except BaseException:
+        store.close()
+        raise
     if not create and version is None:
+        store.close()
         raise StoreError(
             f"{location} is not a salesvelocity database (no schema version)",
             hint="run `salesvelocity init` on it first",

@@ -38,6 +38,13 @@ DEALS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def pulse_key(monkeypatch):
+    """Tests keep the pulse key in the environment, so that no key file lands in the working folder."""
+    monkeypatch.setenv("SALESVELOCITY_PULSE_KEY", "test pulse key")
+    return "test pulse key"
+
+
 @pytest.fixture
 def store():
     con = sv.connect(":memory:")

@@ -17,11 +17,14 @@ the same tables. The whole company is built with array operations, so a million 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import pyarrow as pa
+
+from salesvelocity.empowerment.pulse_key import make_token
 
 HISTORY_DAYS = 730
 COACHING_DAYS_BEFORE = 240
@@ -146,10 +149,14 @@ def _money(values: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
     return pa.array(np.round(values, 2), type=pa.float64(), mask=mask).cast(pa.decimal128(18, 2))
 
 
-def generate(deals: int = 5_000, seed: int = 7, as_of: date | None = None) -> dict[str, pa.Table]:
+def generate(
+    deals: int = 5_000, seed: int = 7, as_of: date | None = None, pulse_key: bytes | None = None
+) -> dict[str, pa.Table]:
     """Build the demo company; returns one Arrow table per canonical table (ordered for loading).
 
-    ``as_of`` is "today" for the company (default: today); nothing happens after it.
+    ``as_of`` is "today" for the company (default: today); nothing happens after it. Pulse respondent
+    tokens are made with ``pulse_key`` (the store's key, see ``pulse_key``); without one, with a key
+    derived from the seed, whose tokens a store will not recognise as its own.
     """
     if deals < 50:
         raise ValueError("the demo needs at least 50 deals to be believable")
@@ -448,8 +455,10 @@ def generate(deals: int = 5_000, seed: int = 7, as_of: date | None = None) -> di
         }
     )
 
-    # -- pulse: every two weeks, most team members answer every question --------------------------
-    waves = np.arange(14.0, now, 14.0)
+    # -- pulse: once a month (on a day in its first week), most team members answer every question -----
+    first_days = [date(as_of.year - y, m, 1) for y in range(HISTORY_DAYS // 365 + 2, -1, -1) for m in range(1, 13)]
+    waves = np.array([(d - (as_of - timedelta(days=HISTORY_DAYS))).days + 1.0 for d in first_days])
+    waves = waves[(waves >= 0) & (waves + 4 < now)]
     wave_of, rep_of = np.meshgrid(np.arange(len(waves)), np.arange(n_reps), indexing="ij")
     wave_of, rep_of = wave_of.ravel(), rep_of.ravel()
     present = (
@@ -471,15 +480,22 @@ def generate(deals: int = 5_000, seed: int = 7, as_of: date | None = None) -> di
         np.clip(np.round(mood * 2 + rng.normal(0, 1.5, len(q))), 0, 10),
         np.clip(np.round(mood + rng.normal(0, 0.8, len(q))), 1, 5),
     ).astype(int)
-    tokens = np.array([f"{x:016x}" for x in rng.integers(0, 2**63, n_reps)])
+    answered = _ts(np.floor(waves[w] + rng.uniform(0.0, 3.0, len(q))), origin)
+    key = pulse_key or hashlib.sha256(f"salesvelocity demo {seed}".encode()).digest()
+    month_of = answered.astype("datetime64[M]").astype("datetime64[D]").astype(object)
+    token_of = {
+        (rep, month): make_token(key, str(person_ids[n_teams + rep]), month)
+        for rep, month in set(zip(r.tolist(), month_of.tolist(), strict=True))
+    }
+    tokens = np.array([token_of[pair] for pair in zip(r.tolist(), month_of.tolist(), strict=True)])
     pulse = pa.table(
         {
             "response_id": _ids("Q", len(q)),
             "team_id": _str(team_ids[rep_team[r]]),
-            "answered_at": _time(_ts(waves[w] + rng.uniform(0.3, 3.0, len(q)), origin)),
+            "answered_at": _time(answered),
             "question_id": _str(np.array(PULSE_QUESTIONS)[q]),
             "score": pa.array(score, type=pa.int32()),
-            "respondent_token": _str(tokens[r]),
+            "respondent_token": _str(tokens),
         }
     )
 

@@ -19,7 +19,16 @@ from salesvelocity.errors import ImportValidationError, Problem
 from salesvelocity.ingest.conventions import lit as _lit
 from salesvelocity.ingest.conventions import q as _q
 from salesvelocity.ingest.files import ROW_COLUMN
-from salesvelocity.schema import FORMAT_HINTS, LOAD_ORDER, ROW_RULES, SQL_TYPES, TABLES, Column
+from salesvelocity.schema import (
+    EARLIEST_YEAR,
+    FORMAT_HINTS,
+    LATEST_YEAR,
+    LOAD_ORDER,
+    ROW_RULES,
+    SQL_TYPES,
+    TABLES,
+    Column,
+)
 from salesvelocity.store import Store
 
 #: At most this many rows are listed per check; the total is still counted.
@@ -45,12 +54,16 @@ def typed_sql(column: Column, text: str) -> str:
         # the direct cast is six times faster, which matters for millions of rows.
         tail = f"substr({text}, 11)"
         offset = f"(contains({tail}, '+') OR contains({tail}, '-') OR contains({tail}, '/'))"
-        return (
+        impossible = f"regexp_matches({tail}, '[+-](1[5-9]|[2-9][0-9])(:?[0-9]{{2}})?$')"
+        parsed = (
+            # An offset beyond ±14:00 exists nowhere on Earth (DuckDB would accept +25:00): not a timestamp.
+            f"CASE WHEN {offset} THEN CASE WHEN {impossible} THEN NULL ELSE "
             # DuckDB needs seconds before an offset: 10:00+02:00 → 10:00:00+02:00.
-            f"CASE WHEN {offset} THEN TRY_CAST(TRY_CAST(regexp_replace({text}, "
-            f"'([T ]\\d{{2}}:\\d{{2}})([+-])', '\\1:00\\2') AS TIMESTAMPTZ) AS TIMESTAMP) "
+            f"TRY_CAST(TRY_CAST(regexp_replace({text}, "
+            f"'([T ]\\d{{2}}:\\d{{2}})([+-])', '\\1:00\\2') AS TIMESTAMPTZ) AS TIMESTAMP) END "
             f"ELSE TRY_CAST({text} AS TIMESTAMP) END"
         )
+        return f"date_trunc('day', {parsed})" if column.to_day else parsed
     if column.type == "date":
         return f"COALESCE(TRY_CAST({text} AS DATE), TRY_CAST(TRY_CAST({text} AS TIMESTAMP) AS DATE))"
     if column.choices:
@@ -111,6 +124,14 @@ def _checks(column: Column) -> list[tuple[str, str, str]]:
         )
     elif column.type != "string":
         checks.append(("v IS NOT NULL AND x IS NULL", f"is not a valid {column.type}", FORMAT_HINTS[column.type]))
+    if column.type in ("timestamp", "date"):
+        checks.append(
+            (
+                f"x < DATE '{EARLIEST_YEAR}-01-01' OR x >= DATE '{LATEST_YEAR + 1}-01-01'",
+                f"is outside the years {EARLIEST_YEAR}–{LATEST_YEAR}",
+                "check the year; a placeholder such as 9999-12-31 for 'no date' must be an empty cell",
+            )
+        )
     if column.minimum is not None:
         checks.append((f"x < {column.minimum}", f"is below the minimum {column.minimum:g}", "correct the value"))
     if column.maximum is not None:

@@ -13,7 +13,8 @@ from datetime import date, datetime
 
 import pytest
 
-from salesvelocity.empowerment.pulse import HIDDEN, pulse_results, record_response, respondent_token
+from salesvelocity.empowerment.pulse import HIDDEN, pulse_results, record_response
+from salesvelocity.empowerment.pulse_key import load_key, make_token
 from salesvelocity.errors import SalesVelocityError
 
 K = 5
@@ -21,14 +22,17 @@ K = 5
 
 def seed(store, march=(("T1", 4), ("T2", 5), ("T3", 7))) -> None:
     store.sql("INSERT INTO teams VALUES ('T1', 'One', NULL), ('T2', 'Two', NULL), ('T3', 'Three', NULL)")
+    key = load_key(store, create=True)
     rows = []
     for team, n in march:
         for i in range(n):
-            rows.append((f"{team}-m{i}", team, datetime(2026, 3, 10), "appreciation", 1 + (i % 5), f"tok-{team}-{i}"))
-            rows.append((f"{team}-n{i}", team, datetime(2026, 3, 10), "enps", 10 - i, f"tok-{team}-{i}"))
+            tok = make_token(key, f"{team}-{i}", date(2026, 3, 1))
+            rows.append((f"{team}-m{i}", team, datetime(2026, 3, 10), "appreciation", 1 + (i % 5), tok))
+            rows.append((f"{team}-n{i}", team, datetime(2026, 3, 10), "enps", 10 - i, tok))
     for team in ("T1", "T2", "T3"):
         for i in range(6):
-            rows.append((f"{team}-f{i}", team, datetime(2026, 2, 10), "appreciation", 3, f"tok-{team}-{i}"))
+            tok = make_token(key, f"{team}-{i}", date(2026, 2, 1))
+            rows.append((f"{team}-f{i}", team, datetime(2026, 2, 10), "appreciation", 3, tok))
     store.raw.executemany("INSERT INTO pulse_responses VALUES (?, ?, ?, ?, ?, ?)", rows)
 
 
@@ -89,9 +93,9 @@ def test_narrowing_by_period_or_question_adds_no_overlapping_figure(store):
     march = pulse_results(store, K, start=date(2026, 3, 1), end=date(2026, 4, 1))
     key = lambda g: (g.scope, g.team_id, g.question, g.period_start, g.status, g.respondents, g.mean)  # noqa: E731
     assert sorted(map(key, whole.groups)) == sorted(map(key, february.groups + march.groups))
-    # a window inside a month snaps to the whole month: no partial-month figure to subtract
+    # a window ending inside a month cuts it: a cut month shows nothing, so no partial figure to subtract
     mid = pulse_results(store, K, start=date(2026, 3, 5), end=date(2026, 3, 20))
-    assert sorted(map(key, mid.groups)) == sorted(map(key, march.groups))
+    assert mid.groups == []
     # per question: enps in March is suppressed on its own counts, the same way
     assert cell(whole, "team", "T1", "enps").status == HIDDEN and cell(whole, "team", "T3", "enps").status == "shown"
 
@@ -108,15 +112,16 @@ def test_k_below_three_is_refused(store):
         pulse_results(store, 2)
 
 
-def test_tokens_are_opaque_and_stable(store, small_files):
+def test_tokens_are_opaque_per_period_and_answers_kept_to_the_day(store, small_files):
     from salesvelocity.ingest import import_paths
 
     import_paths(store, [small_files])
-    a, b = respondent_token(store, "A1"), respondent_token(store, "A1")
-    assert a == b and "A1" not in a and len(a) == 24
-    record_response(store, "A1", "appreciation", 4, at=datetime(2026, 3, 1))
-    stored = store.sql("SELECT team_id, respondent_token FROM pulse_responses").fetchall()
-    assert stored == [("T1", a)]
+    record_response(store, "A1", "appreciation", 4, at=datetime(2026, 3, 1, 14, 37, 12))
+    record_response(store, "A1", "appreciation", 3, at=datetime(2026, 4, 2, 9, 5))
+    stored = store.sql("SELECT team_id, answered_at, respondent_token FROM pulse_responses ORDER BY 2").fetchall()
+    assert [(t, a) for t, a, _ in stored] == [("T1", datetime(2026, 3, 1)), ("T1", datetime(2026, 4, 2))]
+    march, april = stored[0][2], stored[1][2]
+    assert march != april and "A1" not in march  # answers of two months cannot be linked by their token
     with pytest.raises(SalesVelocityError, match="1–5 scale"):
         record_response(store, "A1", "appreciation", 7)
 
@@ -127,6 +132,7 @@ def test_cli_outputs_in_every_format_keep_small_groups_hidden(tmp_path):
     db = tmp_path / "pulse.duckdb"
     with sv.connect(db) as store:
         seed(store)
+        store_tokens = store.sql("SELECT DISTINCT respondent_token FROM pulse_responses").fetchall()
     for fmt in ("table", "json", "csv"):
         done = subprocess.run(
             [sys.executable, "-m", "salesvelocity.cli", "--db", str(db), "pulse", "results", "--format", fmt],
@@ -135,7 +141,8 @@ def test_cli_outputs_in_every_format_keep_small_groups_hidden(tmp_path):
         )
         assert done.returncode == 0, done.stderr
         out = done.stdout
-        assert "tok-" not in out  # tokens never leave the store
+        tokens = [t for (t,) in store_tokens]
+        assert tokens and not any(t in out for t in tokens)  # tokens never leave the store
         if fmt == "json":
             groups = json.loads(out)["groups"]
             t1 = [
