@@ -10,14 +10,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 import salesvelocity
 from salesvelocity.config import load_settings
 from salesvelocity.errors import SalesVelocityError, StoreError
-from salesvelocity.output import to_csv, to_json
+from salesvelocity.output import SafeConsole, to_csv, to_json
 from salesvelocity.store import Store, connect
 
 app = typer.Typer(
@@ -28,8 +27,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+console = SafeConsole(soft_wrap=True)
+err = SafeConsole(stderr=True, soft_wrap=True)
 _state: dict[str, object] = {"debug": False, "db": None}
 
 
@@ -144,6 +143,9 @@ def import_(
         Path | None,
         typer.Option("--quarantine", help="Write rejected rows with a reason to this CSV and import the rest."),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing --quarantine file or suggested mapping.")
+    ] = False,
 ) -> None:
     """Import CRM data: canonical files, Salesforce/HubSpot/Pipedrive exports, or any file with a mapping.
 
@@ -165,8 +167,13 @@ def import_(
     from salesvelocity.ingest.mapping import Mapping
 
     if suggest_mapping:
-        _suggest(paths, output)
+        _suggest(paths, output, force)
         return
+    inputs = protected(*paths, mapping)
+    if quarantine is not None:
+        from salesvelocity.writing import check_target
+
+        check_target(quarantine, force=force, protected=inputs)  # before anything is read or written
     store = open_store(create=True)
     with progress() as bar:
         task = bar.add_task("importing", total=None)
@@ -177,7 +184,9 @@ def import_(
             mapping=Mapping.load(mapping) if mapping else None,
             dry_run=dry_run,
             quarantine=quarantine,
-            progress=lambda msg: bar.update(task, description=msg),
+            progress=lambda msg: bar.update(task, description=escape(msg)),
+            protected=inputs,
+            force=force,
         )
     store.close()
     from rich.table import Table
@@ -197,7 +206,7 @@ def import_(
             console.print(f"  - {problem}", highlight=False, markup=False)
 
 
-def _suggest(paths: list[Path], output: Path | None) -> None:
+def _suggest(paths: list[Path], output: Path | None, force: bool = False) -> None:
     from salesvelocity.ingest.suggest import suggest
     from salesvelocity.store import connect as connect_store
 
@@ -207,7 +216,9 @@ def _suggest(paths: list[Path], output: Path | None) -> None:
         mapping, notes = suggest(scratch, path)
         target = output if output and len(files) == 1 else path.with_suffix(".mapping.toml")
         header = "".join(f"# NOTE: {n}\n" for n in notes)
-        target.write_text(header + mapping.to_toml(), encoding="utf-8")
+        from salesvelocity.writing import write_file
+
+        write_file(target, header + mapping.to_toml(), force=force, protected=protected(*files))
         console.print(f"wrote {target}", highlight=False)
         for note in notes:
             console.print(f"  note: {note}", highlight=False)
@@ -222,19 +233,28 @@ def demo(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="The company's 'today', YYYY-MM-DD [default: today].")
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace a database that holds non-demo data.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace a database that holds non-demo data, and existing output files."),
+    ] = False,
     export: Annotated[
-        Path | None, typer.Option(help="Also write the demo as canonical CSV files into this folder.")
+        Path | None, typer.Option(help="Also write the demo as canonical CSV files into this (new or empty) folder.")
     ] = None,
-    report_file: Annotated[Path, typer.Option("--report", help="Where to write the HTML report.")] = Path(
-        "salesvelocity-report.html"
-    ),
+    report_file: Annotated[
+        Path | None,
+        typer.Option("--report", help="Where to write the HTML report [default: salesvelocity-report.html]."),
+    ] = None,
 ) -> None:
     """Build a realistic demo company in the database and show how fast its teams sell."""
     from salesvelocity.demo import generate, load_demo, write_files
+    from salesvelocity.writing import check_target
 
     day = parse_day(as_of, "--as-of") or date.today()
     location = settings().db
+    # Outputs are checked before the database is touched, so a refused output changes nothing.
+    if export is not None:
+        check_target(export, force=force, protected=protected(), folder=True)
+    check_target(report_file or DEMO_REPORT, force=force, protected=protected(), default=report_file is None)
     store = connect(location, create=True)
     if not force and store.count("deals") and not _is_demo(store):
         store.close()
@@ -251,8 +271,8 @@ def demo(
         load_demo(store, tables)
         store.sql("INSERT OR REPLACE INTO _salesvelocity_meta VALUES ('demo', ?)", [f"seed={seed} as_of={day}"])
         if export:
-            bar.update(task, description=f"writing CSV files to {export}")
-            write_files(tables, export)
+            bar.update(task, description=escape(f"writing CSV files to {export}"))
+            write_files(tables, export, force=force, protected=protected())
     console.print(
         f"demo company written to {location}: {deals:,} deals, {tables['stage_changes'].num_rows:,} stage changes, "
         f"{tables['people'].num_rows} people in {tables['teams'].num_rows} teams (seed {seed}, as of {day})"
@@ -265,9 +285,11 @@ def demo(
         store, end=day + timedelta(days=1), today=day + timedelta(days=1), k=settings().pulse_min_respondents
     )
     render_terminal(result, console)
-    report_file.write_text(render_html(result), encoding="utf-8")
-    console.print(f"\nHTML report with charts: {report_file.resolve()}")
     store.close()
+    _write(render_html(result), report_file, "the HTML report with charts", force, default=DEMO_REPORT)
+
+
+DEMO_REPORT = Path("salesvelocity-report.html")
 
 
 class By(StrEnum):
@@ -304,7 +326,10 @@ def report(
     team: Annotated[str | None, typer.Option("--team", help="Only this team's deals and leads (a team_id).")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="table (terminal), json, csv or html.")] = Format.table,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file (csv: a folder, one file per section).")
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write to this file (csv: a folder, one file per section, or one .csv file)."
+        ),
     ] = None,
     show_sql: Annotated[
         bool, typer.Option("--show-sql", help="Print the SQL each section runs, then the report.")
@@ -313,6 +338,7 @@ def report(
         Opportunities,
         typer.Option(help="Count as opportunities the deals created in the window, or also those open at its start."),
     ] = Opportunities.created,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing output file or folder.")] = False,
 ) -> None:
     """How fast is the funnel, and where does it slow down?
 
@@ -340,37 +366,32 @@ def report(
     if show_sql:
         for name, sql in result.sql.items():
             console.print(f"-- {name}\n{sql};\n", highlight=False, markup=False)
-    write_report(result, fmt, output)
     store.close()
+    write_report(result, fmt, output, force)
 
 
-def write_report(result, fmt: Format, output: Path | None) -> None:
+def write_report(result, fmt: Format, output: Path | None, force: bool = False) -> None:
     """Render a built report in ``fmt`` to ``output`` or the terminal."""
-    from salesvelocity.report.tabular import report_csv, report_json
+    from salesvelocity.report.tabular import report_csv, report_csv_files, report_json
 
     if fmt == Format.table:
         from salesvelocity.report.terminal import render_terminal
 
         render_terminal(result, console)
         return
-    if fmt == Format.csv and output is not None:
-        paths = report_csv(result, output)
-        console.print(f"wrote {len(paths)} CSV files to {output}")
+    if fmt == Format.csv and output is not None and output.suffix.lower() != ".csv":
+        from salesvelocity.writing import write_folder
+
+        paths = write_folder(output, report_csv_files(result), force=force, protected=protected())
+        console.print(f"wrote {len(paths)} CSV files to {output}", highlight=False)
         return
     if fmt == Format.html:
         from salesvelocity.report.html import render_html
 
-        text = render_html(result)
-        target = output or Path("salesvelocity-report.html")
-        target.write_text(text, encoding="utf-8")
-        console.print(f"wrote HTML report to {target.resolve()}")
+        _write(render_html(result), output, "HTML report", force, default=Path("salesvelocity-report.html"))
         return
     text = report_json(result) if fmt == Format.json else report_csv(result)
-    if output is not None:
-        output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {fmt.value.upper()} report to {output}")
-    else:
-        sys.stdout.write(text + "\n")
+    _emit(text, output, f"{fmt.value.upper()} report", force)
 
 
 class Cadence(StrEnum):
@@ -412,6 +433,7 @@ def trend(
     fmt: Annotated[Format, typer.Option("--format", help="table, json, csv or html.")] = Format.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
     show_sql: Annotated[bool, typer.Option("--show-sql", help="Print the SQL of the series first.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing output file or folder.")] = False,
 ) -> None:
     """A metric per period (week, 2-week sprint, month, quarter) with signal-vs-noise verdicts.
 
@@ -449,11 +471,11 @@ def trend(
     elif fmt == Format.html:
         from salesvelocity.report.flow_html import trend_page
 
-        _write(trend_page(result), output or Path("salesvelocity-trend.html"), "HTML trend")
+        _write(trend_page(result), output, "HTML trend", force, default=Path("salesvelocity-trend.html"))
     elif fmt == Format.json:
-        _emit(to_json(result.to_dict()), output, "JSON trend")
+        _emit(to_json(result.to_dict()), output, "JSON trend", force)
     else:
-        _emit(to_csv(result.series), output, "CSV trend")
+        _emit(to_csv(result.series), output, "CSV trend", force)
 
 
 def _baseline(start: str | None, end: str | None) -> tuple[date, date] | None:
@@ -482,6 +504,7 @@ def forecast(
     ] = False,
     fmt: Annotated[Format, typer.Option("--format", help="table, json, csv or html.")] = Format.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing output file or folder.")] = False,
 ) -> None:
     """Monte Carlo forecast of throughput: how much by a date, when a total is reached, target odds.
 
@@ -515,11 +538,11 @@ def forecast(
     elif fmt == Format.html:
         from salesvelocity.report.flow_html import forecast_page
 
-        _write(forecast_page(result), output or Path("salesvelocity-forecast.html"), "HTML forecast")
+        _write(forecast_page(result), output, "HTML forecast", force, default=Path("salesvelocity-forecast.html"))
     elif fmt == Format.json:
-        _emit(to_json(result.to_dict()), output, "JSON forecast")
+        _emit(to_json(result.to_dict()), output, "JSON forecast", force)
     else:
-        _emit(_forecast_csv(result), output, "CSV forecast")
+        _emit(_forecast_csv(result), output, "CSV forecast", force)
 
 
 def _forecast_csv(result) -> str:
@@ -575,16 +598,35 @@ def annotate(
     store.close()
 
 
-def _write(text: str, path: Path, what: str) -> None:
-    path.write_text(text, encoding="utf-8")
-    console.print(f"wrote {what} to {path.resolve()}")
+def protected(*inputs: Path | None) -> dict[Path, str]:
+    """The paths a command must never write: the database (and its log) and the command's own inputs."""
+    from salesvelocity.store import parse_url
+
+    found: dict[Path, str] = {}
+    _kind, location = parse_url(settings().db)
+    if location != ":memory:":
+        found[Path(location)] = "the database"
+        found[Path(location + ".wal")] = "the database's write-ahead log"
+    for given in inputs:
+        if given is not None:
+            found[Path(given)] = "an input of this command"
+    return found
 
 
-def _emit(text: str, output: Path | None, what: str) -> None:
+def _write(text: str, path: Path | None, what: str, force: bool = False, default: Path | None = None) -> None:
+    """Write an output file safely (see ``salesvelocity.writing``); ``default`` is used when no path was given."""
+    from salesvelocity.writing import write_file
+
+    target = path or default
+    write_file(target, text, force=force, protected=protected(), default=path is None)
+    console.print(f"wrote {what} to {target.resolve()}", highlight=False)
+
+
+def _emit(text: str, output: Path | None, what: str, force: bool = False) -> None:
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
-        _write(text, output, what)
+        _write(text, output, what, force)
 
 
 def _is_demo(store: Store) -> bool:
@@ -599,10 +641,24 @@ def main() -> None:
     except SalesVelocityError as exc:
         if debug:
             raise
-        err.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True, markup=True)
         if exc.hint:
-            err.print(f"[yellow]hint:[/] {escape(exc.hint)}", highlight=False, soft_wrap=True)
+            err.print(f"[yellow]hint:[/] {escape(exc.hint)}", highlight=False, soft_wrap=True, markup=True)
         sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted: nothing half-written was kept", highlight=False)
+        sys.exit(130)
+    except Exception as exc:  # the one catch-all: anything else is a bug, said plainly, traceback on --debug
+        if debug:
+            raise
+        err.print(f"[bold red]error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}", markup=True, highlight=False)
+        err.print(
+            "[yellow]hint:[/] this is not a mistake of yours that salesvelocity knows how to explain; run the same "
+            "command with --debug for the details, and please report it",
+            markup=True,
+            highlight=False,
+        )
+        sys.exit(2)
 
 
 from salesvelocity import cli_empowerment  # noqa: E402,F401  registers recognise, pulse, obstacle, coach, health

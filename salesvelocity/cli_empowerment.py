@@ -101,15 +101,13 @@ def pulse_show(
         return
     rows = [g for g in result.groups]
     if fmt == Format.csv:
-        lines = ["scope,team_id,question,period,status,respondents,mean,enps"]
-        for g in rows:
-            lines.append(
-                ",".join(
-                    "" if v is None else str(v)
-                    for v in (g.scope, g.team_id, g.question, g.period_start, g.status, g.respondents, g.mean, g.enps)
-                )
-            )
-        _emit("\n".join(lines) + "\n", None, "")
+        import pyarrow as pa
+
+        from salesvelocity.output import to_csv
+
+        columns = ("scope", "team_id", "question", "period_start", "status", "respondents", "mean", "enps")
+        table = pa.table({c.replace("period_start", "period"): [getattr(g, c) for g in rows] for c in columns})
+        _emit(to_csv(table), None, "")
         return
     view = Table(title=f"Pulse (shown where at least {result.k} people answered)", title_justify="left")
     for header in ("month", "question", "group", "people", "result"):
@@ -244,6 +242,7 @@ def health(
     as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD [default: today or the data's end].")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="table, json or html.")] = Format.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing output file or folder.")] = False,
 ) -> None:
     """Team health: velocity beside empowerment per team, and early warnings for each person's manager.
 
@@ -265,12 +264,12 @@ def health(
     people = early_warnings(store, day, team_id)
     store.close()
     if fmt == Format.json:
-        _emit(to_json({"as_of": day, "teams": teams, "people": people}), output, "JSON health")
+        _emit(to_json({"as_of": day, "teams": teams, "people": people}), output, "JSON health", force)
         return
     if fmt == Format.html:
         from salesvelocity.report.empowerment_html import health_page
 
-        _write(health_page(teams, people, day), output or Path("salesvelocity-health.html"), "HTML health")
+        _write(health_page(teams, people, day), output, "HTML health", force, default=Path("salesvelocity-health.html"))
         return
     render_health(teams, people, day)
 

@@ -10,14 +10,20 @@ import dataclasses
 import io
 import json
 import math
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
+from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 NO_DATA = "–"
+#: Text a spreadsheet would run as a formula when it opens a CSV (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d[\d.,  ]*)?\d(e[+-]?\d+)?")
 
 
 def rows(table: pa.Table) -> list[dict]:
@@ -73,6 +79,14 @@ def to_csv(table: pa.Table, section: str | None = None) -> str:
 def _plain(value: object) -> object:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
+    return neutralise(value)
+
+
+def neutralise(value: object) -> object:
+    """Text starting like a formula (= + - @ tab CR) gets a leading apostrophe, so a spreadsheet shows it
+    as text instead of running it. Numbers, and text that is just a signed number, stay as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
     return value
 
 
@@ -116,3 +130,30 @@ def rich_table(title: str, table: pa.Table, columns: list[tuple[str, str, str]],
             )
         )
     return view
+
+
+#: Control characters (C0 but tab and newline, DEL, C1): an escape sequence in a name must not reach the terminal.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters; each becomes a visible U+FFFD so nothing vanishes silently."""
+    return _CONTROL.sub("\ufffd", text)
+
+
+class SafeConsole(Console):
+    """A Rich console for data: markup off unless asked for (a `[/]` or `[link=…]` in a name is shown as
+    typed) and control characters replaced in every string it renders, tables and Text included."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("markup", False)
+        super().__init__(**kwargs)
+
+    def render_str(self, text: str, **kwargs: object) -> Text:
+        return super().render_str(printable(text), **kwargs)
+
+    def render(self, renderable, options=None):
+        if isinstance(renderable, Text) and _CONTROL.search(renderable.plain):
+            renderable = renderable.copy()
+            renderable.plain = printable(renderable.plain)
+        return super().render(renderable, options)

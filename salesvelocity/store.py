@@ -160,7 +160,9 @@ def _check_file(path: Path) -> None:
         head = fh.read(16)
     if head[8:12] == b"DUCK":
         return
-    kind = "a SQLite database" if head.startswith(b"SQLite format 3") else "empty" if not head else "not a DuckDB database"
+    kind = (
+        "a SQLite database" if head.startswith(b"SQLite format 3") else "empty" if not head else "not a DuckDB database"
+    )
     raise StoreError(
         f"{path} is {kind}, not a salesvelocity (DuckDB) database",
         hint="point --db at a salesvelocity database, or at a path that does not exist yet to create one",

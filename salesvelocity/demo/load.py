@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pyarrow as pa
@@ -27,15 +28,25 @@ def load_demo(store: Store, tables: dict[str, pa.Table]) -> None:
             store.raw.unregister(view)
 
 
-def write_files(tables: dict[str, pa.Table], folder: Path, fmt: str = "csv") -> list[Path]:
-    """Write one canonical file per table (``csv`` with ISO timestamps, or ``parquet``)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
+def write_files(
+    tables: dict[str, pa.Table],
+    folder: Path,
+    fmt: str = "csv",
+    force: bool = False,
+    protected: dict[Path, str] | None = None,
+) -> list[Path]:
+    """Write one canonical file per table (``csv`` with ISO timestamps, or ``parquet``) as a whole folder.
+
+    The folder must be new or empty unless ``force``; it is written beside and swapped in (``writing``).
+    """
+    from salesvelocity.writing import write_folder
+
+    files = {}
     for name, table in tables.items():
-        path = folder / f"{name}.{fmt}"
+        sink = io.BytesIO()
         if fmt == "parquet":
-            pq.write_table(table, path)
+            pq.write_table(table, sink)
         else:
-            pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="needed"))
-        written.append(path)
-    return written
+            pacsv.write_csv(table, sink, pacsv.WriteOptions(quoting_style="needed"))
+        files[f"{name}.{fmt}"] = sink.getvalue()
+    return write_folder(folder, files, force=force, protected=protected or {})

@@ -229,9 +229,7 @@ def _deduplicated(store: Store, responses: ibis.Table, cadence: str, key: bytes 
     latest = [ibis.desc(responses.answered_at), ibis.desc(responses.response_id)]
     in_period = ibis.window(group_by=[responses.who, responses.period], order_by=latest)
     responses = responses.mutate(
-        team_id=ibis.ifelse(
-            responses.who == UNVERIFIED, responses.team_id, responses.team_id.first().over(in_period)
-        )
+        team_id=ibis.ifelse(responses.who == UNVERIFIED, responses.team_id, responses.team_id.first().over(in_period))
     )
     latest = [ibis.desc(responses.answered_at), ibis.desc(responses.response_id)]
     once = ibis.window(

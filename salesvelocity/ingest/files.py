@@ -48,19 +48,52 @@ FOOTER = re.compile(
 )
 
 
+#: A valid multi-byte UTF-8 character: its presence shows a file was written as UTF-8.
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _line_of(raw: bytes, position: int) -> int:
+    return raw.count(b"\n", 0, position) + 1
+
+
+def _bad_byte(path: Path, raw: bytes, position: int, encoding: str, why: str) -> ImportValidationError:
+    line = _line_of(raw, position)
+    start = raw.rfind(b"\n", 0, position) + 1
+    column = position - start + 1
+    return ImportValidationError(
+        [
+            Problem(
+                str(path),
+                line,
+                None,
+                raw[max(start, position - 20) : position + 1].decode(encoding, errors="replace"),
+                f"byte 0x{raw[position]:02X} (character {column} of the line) is not valid {encoding}; {why}",
+                "a file must be in one encoding: fix that cell, or save the whole file again as CSV UTF-8",
+            )
+        ]
+    )
+
+
 def decode(path: Path, raw: bytes, encoding: str | None = None) -> tuple[bytes, str]:
     """Return the file as UTF-8 bytes and the encoding it was in.
 
-    Byte-order marks decide UTF-8/UTF-16; otherwise UTF-8 if it decodes, else Windows-1252 (what Excel
-    writes on Western-European Windows). ``encoding`` overrides the guess.
+    Byte-order marks decide UTF-8/UTF-16; otherwise UTF-8, or Windows-1252 (what Excel writes on
+    Western-European Windows) when the file holds non-ASCII bytes but not one UTF-8 character. A file is
+    one encoding: an invalid byte is a problem naming its row and byte, never a silent re-read or a �.
+    ``encoding`` overrides the guess.
     """
     if encoding:
         try:
             return raw.decode(encoding).encode("utf-8"), encoding
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise _fail(path, f"the file is not valid {encoding}: {exc}", "check the encoding in the mapping") from exc
+        except UnicodeDecodeError as exc:
+            raise _bad_byte(path, raw, exc.start, encoding, "as the mapping says") from exc
+        except LookupError as exc:
+            raise _fail(path, f"unknown encoding {encoding!r}", "use utf-8, utf-16 or cp1252 in the mapping") from exc
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16").encode("utf-8"), "utf-16"
+        try:
+            return raw.decode("utf-16").encode("utf-8"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise _bad_byte(path, raw, exc.start, "utf-16", "the file starts as UTF-16") from exc
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     if b"\x00" in raw[:4096]:
@@ -75,7 +108,7 @@ def decode(path: Path, raw: bytes, encoding: str | None = None) -> tuple[bytes, 
             "export it as CSV (UTF-8, or as Excel writes it); for spreadsheets use .xlsx, for Parquet .parquet",
         )
     # Decoding a whole large file just to check it costs seconds: the start decides, and the CSV parser
-    # verifies UTF-8 as it reads (read_csv falls back to Windows-1252 if it finds invalid bytes later).
+    # verifies UTF-8 as it reads (``utf8_problem`` explains an invalid byte it finds later).
     head = raw[: 1 << 20]
     try:
         head.decode("utf-8")
@@ -83,7 +116,26 @@ def decode(path: Path, raw: bytes, encoding: str | None = None) -> tuple[bytes, 
     except UnicodeDecodeError as exc:
         if len(raw) > len(head) and exc.start >= len(head) - 4:
             return raw, "utf-8"  # a character cut at the sample's end
-        return raw.decode("cp1252", errors="replace").encode("utf-8"), "cp1252"
+        return _not_utf8(path, raw, exc.start)
+
+
+def _not_utf8(path: Path, raw: bytes, position: int) -> tuple[bytes, str]:
+    """A file with a byte that is not UTF-8: Windows-1252 if it holds no UTF-8 character at all."""
+    if _UTF8_MULTIBYTE.search(raw):
+        raise _bad_byte(path, raw, position, "UTF-8", "the rest of the file is UTF-8")
+    try:
+        return raw.decode("cp1252").encode("utf-8"), "cp1252"
+    except UnicodeDecodeError as exc:
+        raise _bad_byte(path, raw, exc.start, "Windows-1252", "the file is neither UTF-8 nor Windows-1252") from exc
+
+
+def utf8_problem(path: Path, raw: bytes) -> tuple[bytes, str]:
+    """The parser found invalid UTF-8 past the sampled start: Windows-1252 throughout, or a problem."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _not_utf8(path, raw, exc.start)
+    return raw, "utf-8"
 
 
 def strip_footer(raw: bytes) -> bytes:
@@ -110,14 +162,17 @@ def read_csv(path: Path, delimiter: str | None = None, encoding: str | None = No
     if not raw[:4096].strip() and not raw.strip():  # the prefix check spares copying a large file
         raise _fail(path, "the file is empty", "export the table again; a CSV needs a header row and data rows")
     raw, used = decode(path, raw, encoding)
+    if b"\n" not in raw[:65536] and b"\r" in raw[:65536]:
+        raw = raw.replace(b"\r", b"\n")  # classic Mac line ends (CR only), as some old exports still write
     raw = strip_footer(raw)
     try:
         return _parse_csv(path, raw, delimiter)
     except ImportValidationError as exc:
         if used != "utf-8" or encoding or "UTF8" not in str(exc).replace("UTF-8", "UTF8"):
             raise
-        # Invalid UTF-8 past the sampled start: the file is Windows-1252 after all.
-        return _parse_csv(path, raw.decode("cp1252", errors="replace").encode("utf-8"), delimiter)
+        # Invalid UTF-8 past the sampled start: Windows-1252 throughout (no UTF-8 character), or a problem.
+        raw, used = utf8_problem(path, raw)
+        return _parse_csv(path, raw, delimiter)
 
 
 def _consistent_delimiter(sample: str) -> str | None:
@@ -173,6 +228,20 @@ def _parse_csv(path: Path, raw: bytes, delimiter: str | None) -> pa.Table:
     if len(set(n.lower() for n in names)) != len(names):
         dupes = sorted({n for n in names if [m.lower() for m in names].count(n.lower()) > 1})
         raise _fail(path, f"the header repeats column(s) {', '.join(dupes)}", "give every column a unique name")
+    opened = _unterminated_quote(raw, delimiter)
+    if opened is not None:
+        raise ImportValidationError(
+            [
+                Problem(
+                    str(path),
+                    _line_of(raw, opened),
+                    None,
+                    raw[opened : opened + 30].decode("utf-8", errors="replace"),
+                    "a quote opens a value here that is never closed, so the rest of the file would be one value",
+                    'close the quote, or write a quote that belongs to the value twice ("")',
+                )
+            ]
+        )
     try:
         table = pacsv.read_csv(
             io.BytesIO(raw),
@@ -203,6 +272,19 @@ def _parse_csv(path: Path, raw: bytes, delimiter: str | None) -> pa.Table:
     return table.append_column(ROW_COLUMN, rows).replace_schema_metadata({DELIMITER_KEY: delimiter})
 
 
+def _unterminated_quote(raw: bytes, delimiter: str) -> int | None:
+    """Where a quoted value opens that never closes, or None. Quotes come in pairs in a well-formed CSV,
+    so only a file with an odd count (rare) is scanned field by field."""
+    if raw.count(b'"') % 2 == 0:
+        return None
+    sep = re.escape(delimiter.encode())
+    quoted = re.compile(rb"(?:(?<=" + sep + rb')|(?<=\n)|\A)[ ]*"(?:[^"]|"")*("?)')
+    for match in quoted.finditer(raw):
+        if not match.group(1):
+            return match.start()
+    return None
+
+
 def file_delimiter(table: pa.Table) -> str | None:
     """The separator a CSV was read with (None for Excel and Parquet)."""
     meta = table.schema.metadata or {}
@@ -227,43 +309,106 @@ def read_parquet(path: Path) -> pa.Table:
 def read_xlsx(path: Path, sheet: str | None = None) -> pa.Table:
     """Read the first (or the named) sheet of an Excel workbook, all values as text; rows count from 1.
 
-    Dates Excel stores as dates come out as ISO text, so no locale guessing is needed for them.
+    Dates Excel stores as dates come out as ISO text, so no locale guessing is needed for them. The sheet
+    is read to its last real row, whatever size it declares (a stale declared size would drop rows), and
+    a formula without a saved result is a problem naming its cell — its value is unknown, not empty.
     """
     import openpyxl
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException, XML errors
         raise _fail(path, f"the file cannot be read as an Excel workbook: {exc}", "save it again as .xlsx") from exc
+    formulas = None
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise _fail(path, f"no sheet named {sheet!r}", f"sheets are: {', '.join(book.sheetnames)}")
-        rows = book[sheet].iter_rows(values_only=True) if sheet else book.worksheets[0].iter_rows(values_only=True)
-        # A formatted report starts with a title and filter lines: the header is the first of the
-        # first 30 rows with the most filled cells.
-        head = list(itertools.islice(rows, 30))
-        if not head:
-            raise _fail(path, "the workbook's sheet is empty", "put a header row and data rows on the first sheet")
-        filled = [sum(1 for v in (r or ()) if v is not None and str(v).strip()) for r in head]
-        at = filled.index(max(filled))
-        header = head[at]
-        names = [str(h).strip() if h is not None else f"column {i + 1}" for i, h in enumerate(header)]
-        while names and names[-1].startswith("column ") and header[len(names) - 1] is None:
-            names.pop()  # trailing empty header cells
-        columns: list[list[str | None]] = [[] for _ in names]
-        numbers = []
-        for number, row in enumerate(itertools.chain(head[at + 1 :], rows), start=at + 2):
-            if row is None or all(v is None or str(v).strip() == "" for v in row):
-                continue
-            numbers.append(number)
-            for i in range(len(names)):
-                columns[i].append(_cell_text(row[i] if i < len(row) else None))
+        chosen = book[sheet] if sheet else book.worksheets[0]
+        if _has_formulas(path, chosen):
+            formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+            shadow = formulas[chosen.title]
+            shadow.reset_dimensions()
+        chosen.reset_dimensions()
+        return _sheet_table(path, chosen, shadow if formulas else None)
+    except ImportValidationError:
+        raise
+    except Exception as exc:  # malformed XML inside the workbook
+        raise _fail(path, f"the workbook is damaged: {exc}", "open it in Excel and save it again as .xlsx") from exc
     finally:
         book.close()
+        if formulas is not None:
+            formulas.close()
+
+
+def _has_formulas(path: Path, worksheet) -> bool:
+    """Whether the sheet's XML holds any formula (a cheap scan, so most files are parsed once)."""
+    import zipfile
+
+    # openpyxl keeps the sheet's part name here; without it every sheet part is scanned.
+    name = str(getattr(worksheet, "_worksheet_path", "") or "").lstrip("/")
+    with zipfile.ZipFile(path) as archive:
+        listed = archive.namelist()
+        names = [name] if name in listed else [n for n in listed if n.startswith("xl/worksheets/")]
+        for entry in names:
+            with archive.open(entry) as fh:
+                while chunk := fh.read(1 << 20):
+                    if b"<f>" in chunk or b"<f " in chunk or b":f>" in chunk or b":f " in chunk:
+                        return True
+    return False
+
+
+def _sheet_table(path: Path, worksheet, shadow) -> pa.Table:
+    rows = worksheet.iter_rows(values_only=True)
+    shadow_rows = shadow.iter_rows(values_only=True) if shadow is not None else itertools.repeat(None)
+    # A formatted report starts with a title and filter lines: the header is the first of the
+    # first 30 rows with the most filled cells.
+    pairs = zip(rows, shadow_rows, strict=False)  # shadow_rows is endless without formulas
+    head = list(itertools.islice(pairs, 30))
+    if not head:
+        raise _fail(path, "the workbook's sheet is empty", "put a header row and data rows on the first sheet")
+    filled = [sum(1 for v in (r or ()) if v is not None and str(v).strip()) for r, _ in head]
+    at = filled.index(max(filled))
+    header = head[at][0]
+    names = [str(h).strip() if h is not None else f"column {i + 1}" for i, h in enumerate(header)]
+    while names and names[-1].startswith("column ") and header[len(names) - 1] is None:
+        names.pop()  # trailing empty header cells
+    columns: list[list[str | None]] = [[] for _ in names]
+    numbers = []
+    unknown: list[Problem] = []
+    for number, (row, formula_row) in enumerate(itertools.chain(head[at + 1 :], pairs), start=at + 2):
+        if formula_row is not None:
+            unknown += _unsaved_formulas(path, number, row, formula_row, names)
+        if row is None or all(v is None or str(v).strip() == "" for v in row):
+            continue
+        numbers.append(number)
+        for i in range(len(names)):
+            columns[i].append(_cell_text(row[i] if i < len(row) else None))
+    if unknown:
+        raise ImportValidationError(unknown[:50], len(unknown))
     if not numbers:
         raise _fail(path, "the sheet has a header but no data rows", "export the table again with its rows")
     table = pa.table({n: pa.array(c, pa.string()) for n, c in zip(names, columns, strict=True)})
     return table.append_column(ROW_COLUMN, pa.array(numbers, pa.int64()))
+
+
+def _unsaved_formulas(path: Path, number: int, row, formula_row, names: list[str]) -> list[Problem]:
+    from openpyxl.utils import get_column_letter
+
+    found = []
+    for i, formula in enumerate(formula_row or ()):
+        value = row[i] if row is not None and i < len(row) else None
+        if value is None and isinstance(formula, str) and formula.startswith("="):
+            found.append(
+                Problem(
+                    str(path),
+                    number,
+                    names[i] if i < len(names) else None,
+                    formula,
+                    f"cell {get_column_letter(i + 1)}{number} holds a formula whose result was never saved",
+                    "open the file in Excel (so it calculates) and save it, or paste the column as values",
+                )
+            )
+    return found
 
 
 def _cell_text(value: object) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import difflib
+import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +19,10 @@ from salesvelocity.ingest.files import READERS, file_delimiter, read_table_file
 from salesvelocity.ingest.mapping import Mapping, apply_mapping
 from salesvelocity.ingest.validate import stage_and_validate
 from salesvelocity.ingest.vendors import EXPECTED, missing_columns, recognise
+from salesvelocity.output import neutralise
 from salesvelocity.schema import LOAD_ORDER, TABLES
 from salesvelocity.store import Store
+from salesvelocity.writing import check_target, write_file
 
 SOURCES = ("canonical", "salesforce", "hubspot", "pipedrive")
 Progress = Callable[[str], None]
@@ -148,17 +151,25 @@ def import_paths(
     dry_run: bool = False,
     quarantine: Path | None = None,
     progress: Progress | None = None,
+    protected: dict[Path, str] | None = None,
+    force: bool = False,
 ) -> ImportResult:
     """Validate and upsert files into ``store``: all-or-nothing unless ``quarantine`` is given.
 
     ``source`` forces a reading (canonical, salesforce, hubspot, pipedrive); ``mapping`` maps every file
     with a mapping file. Raises ``ImportValidationError`` listing every problem (file, row, column,
     value, fix); the database is then unchanged. With ``quarantine`` the bad rows are written to that
-    CSV with a reason and the rest is imported.
+    CSV with a reason and the rest is imported; it must not be one of the inputs (or ``protected``, a
+    map of paths never to write to what they are), nor an existing file unless ``force``.
     """
     say = progress or (lambda _m: None)
+    paths = list(paths)
+    keep = dict(protected or {}) | {Path(p): "an input of this import" for p in paths}
     if isinstance(mapping, Path):
+        keep[mapping] = "the mapping of this import"
         mapping = Mapping.load(mapping)
+    if quarantine is not None:
+        check_target(quarantine, force=force, protected=keep)
     planned = plan(paths, source, mapping, say)
     raw: dict[str, list[tuple[str, pa.Table]]] = {}
     sources: dict[str, dict[str, str]] = {}
@@ -190,7 +201,7 @@ def import_paths(
                 result.tables[table].files = sorted({f for f, _ in raw[table]})
         if quarantine is not None:
             result.rejected = [_name_source(p, sources) for p in staged.rejected]
-            write_quarantine(quarantine, staged.rejected_rows)
+            write_quarantine(quarantine, staged.rejected_rows, force=force, protected=keep)
         if not dry_run:
             say("writing")
             with store.transaction():
@@ -214,23 +225,22 @@ def _name_source(problem: Problem, sources: dict[str, dict[str, str]]) -> Proble
     return dataclasses.replace(problem, source=names[0]) if names else problem
 
 
-def write_quarantine(path: Path, rejected: dict[str, pa.Table]) -> None:
-    """One CSV of every rejected row: its file, row, table, the reason, then its values."""
+def write_quarantine(
+    path: Path, rejected: dict[str, pa.Table], force: bool = False, protected: dict[Path, str] | None = None
+) -> None:
+    """One CSV of every rejected row: its file, row, table, the reason, then its values.
+
+    Values are written as they were read, except that text a spreadsheet would run as a formula is
+    neutralised (see ``output.neutralise``).
+    """
     columns: list[str] = []
     for table in rejected:
         columns += [c for c in TABLES[table].column_names if c not in columns]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["file", "row", "table", "reason", *columns])
-        for table, rows in rejected.items():
-            for row in rows.to_pylist():
-                writer.writerow(
-                    [
-                        row["_file"],
-                        row["_row"],
-                        table,
-                        row["reason"],
-                        *["" if row.get(c) is None else row.get(c) for c in columns],
-                    ]
-                )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["file", "row", "table", "reason", *columns])
+    for table, rows in rejected.items():
+        for row in rows.to_pylist():
+            values = [row["_file"], row["_row"], table, row["reason"], *[row.get(c) for c in columns]]
+            writer.writerow(["" if v is None else neutralise(v) for v in values])
+    write_file(path, buffer.getvalue(), force=force, protected=protected or {})

@@ -42,7 +42,6 @@ Column specs: ``column``, ``value`` (constant), ``values`` (value map, case-inse
 from __future__ import annotations
 
 import itertools
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +116,21 @@ class ColumnSpec:
                 f"{where}: unknown option(s) {', '.join(sorted(unknown))}", hint=f"use: {', '.join(sorted(SPEC_KEYS))}"
             )
         values = raw.get("values")
+        if values is not None and not isinstance(values, dict):
+            raise ConfigError(
+                f"{where}: values must map source values to canonical ones", hint='values = { "Won" = "won" }'
+            )
+        for key in ("column", "format", "infer", "won_flag", "lost_flag", "closed_flag"):
+            if raw.get(key) is not None and not isinstance(raw[key], str):
+                raise ConfigError(f"{where}: {key} must be text, not {raw[key]!r}")
+        for key in ("when_status", "fallbacks"):
+            if raw.get(key) is not None and not isinstance(raw[key], list):
+                raise ConfigError(f'{where}: {key} must be a list, e.g. {key} = ["won", "lost"]')
+        divide = raw.get("divide")
+        if divide is not None and (isinstance(divide, bool) or not isinstance(divide, (int, float)) or divide == 0):
+            raise ConfigError(f"{where}: divide must be a non-zero number, e.g. divide = 100")
+        if raw.get("infer") not in (None, "status"):
+            raise ConfigError(f"{where}: infer = {raw['infer']!r} is not known", hint='use infer = "status"')
         return cls(
             column=raw.get("column"),
             value=None if raw.get("value") is None else str(raw["value"]),
@@ -187,13 +201,30 @@ class Mapping:
 
     @classmethod
     def from_dict(cls, name: str, doc: dict) -> Mapping:
+        """Build and check a mapping; any shape it cannot use is a ConfigError naming the place and the fix."""
+        try:
+            mapping = cls._from_dict(name, doc)
+            mapping.check_options()
+        except (TypeError, AttributeError, KeyError, ValueError) as exc:
+            if isinstance(exc, ConfigError):
+                raise
+            raise ConfigError(
+                f"{name}: the mapping is not shaped as expected ({type(exc).__name__}: {exc})",
+                hint="compare it with the example in `salesvelocity import --help`, or write a fresh one with "
+                "--suggest-mapping",
+            ) from exc
+        return mapping
+
+    @classmethod
+    def _from_dict(cls, name: str, doc: dict) -> Mapping:
+        _expect(name, "the mapping", doc, dict, "sections [options], [tables.X] and [[rows.X]]")
         unknown = set(doc) - {"options", "tables", "rows"}
         if unknown:
             raise ConfigError(
                 f"{name}: unknown section(s) {', '.join(sorted(unknown))}",
                 hint="use [options], [tables.X] and [[rows.X]]",
             )
-        options = doc.get("options", {})
+        options = _expect(name, "[options]", doc.get("options", {}), dict, 'a table such as delimiter = ";"')
         bad = set(options) - OPTION_KEYS
         if bad:
             raise ConfigError(
@@ -201,18 +232,29 @@ class Mapping:
                 hint=f"options are: {', '.join(sorted(OPTION_KEYS))}",
             )
         mapping = cls(name, {k: str(v) for k, v in options.items()})
-        for table, specs in doc.get("tables", {}).items():
+        tables = _expect(name, "tables", doc.get("tables", {}), dict, "[tables.deals] sections")
+        for table, specs in tables.items():
             if table not in TABLES:
                 raise ConfigError(
                     f"{name}: [tables.{table}] is not a canonical table", hint=f"tables are: {', '.join(TABLES)}"
                 )
             for raw in specs if isinstance(specs, list) else [specs]:
+                _expect(name, f"[tables.{table}]", raw, dict, "canonical column = source column lines")
                 mapping.tables.append(_table_spec(name, table, raw))
-        for table, rows in doc.get("rows", {}).items():
+        for table, rows in _expect(name, "rows", doc.get("rows", {}), dict, "[[rows.stages]] sections").items():
             if table not in TABLES:
                 raise ConfigError(
                     f"{name}: [[rows.{table}]] is not a canonical table", hint=f"tables are: {', '.join(TABLES)}"
                 )
+            rows = _expect(name, f"[[rows.{table}]]", rows, list, "one [[rows.X]] section per row")
+            for row in rows:
+                _expect(name, f"[[rows.{table}]]", row, dict, "column = value lines")
+                extra = set(row) - set(TABLES[table].column_names)
+                if extra:
+                    raise ConfigError(
+                        f"{name} [[rows.{table}]]: {', '.join(sorted(extra))} is not a column of {table}",
+                        hint=f"{table} columns are: {', '.join(TABLES[table].column_names)}",
+                    )
             mapping.rows[table] = list(rows)
         if not mapping.tables and not mapping.rows:
             raise ConfigError(
@@ -223,23 +265,60 @@ class Mapping:
     @classmethod
     def load(cls, path: Path) -> Mapping:
         try:
-            doc = tomllib.loads(path.read_text(encoding="utf-8"))
+            doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         except FileNotFoundError as exc:
             raise ConfigError(
                 f"no mapping file at {path}", hint="write one with `salesvelocity import --suggest-mapping FILE`"
+            ) from exc
+        except IsADirectoryError as exc:
+            raise ConfigError(f"{path} is a folder, not a mapping file", hint="give the .toml file's path") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"{path}: not a text file in UTF-8 (byte {exc.start})", hint="save the mapping as UTF-8 text"
             ) from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}", hint="check quotes and brackets on that line") from exc
         return cls.from_dict(str(path), doc)
 
-    def conventions(self) -> Conventions:
-        order = self.options.get("date_order")
+    def check_options(self) -> None:
+        """Every option and per-column format usable, or a ConfigError saying which and how to fix it."""
+        import codecs
+
+        options = self.options
+        order = options.get("date_order")
         if order is not None and order not in ("ymd", "dmy", "mdy"):
             raise ConfigError(f"{self.name}: date_order {order!r} is not one of ymd, dmy, mdy")
-        decimal = self.options.get("decimal")
+        decimal = options.get("decimal")
         if decimal is not None and decimal not in (",", "."):
             raise ConfigError(f'{self.name}: decimal must be "," or "."')
-        return Conventions(decimal, order, self.options.get("date_format"), self.options.get("timezone"))
+        delimiter = options.get("delimiter")
+        if delimiter is not None and (len(delimiter) != 1 or delimiter in '"\r\n'):
+            raise ConfigError(
+                f"{self.name}: delimiter {delimiter!r} must be one character",
+                hint='use ",", ";", "|" or "\\t" (tab)',
+            )
+        if "encoding" in options:
+            try:
+                codecs.lookup(options["encoding"])
+            except LookupError:
+                raise ConfigError(
+                    f"{self.name}: unknown encoding {options['encoding']!r}", hint="use utf-8, utf-16 or cp1252"
+                ) from None
+        if "timezone" in options:
+            check_timezone(self.name, options["timezone"])
+        if "date_format" in options:
+            check_date_format(f"{self.name} [options] date_format", options["date_format"])
+        for spec in self.tables:
+            for column, col in spec.columns.items():
+                if col.format is not None:
+                    check_date_format(f"{self.name} [tables.{spec.table}] {column}", col.format)
+
+    def conventions(self) -> Conventions:
+        self.check_options()
+        options = self.options
+        return Conventions(
+            options.get("decimal"), options.get("date_order"), options.get("date_format"), options.get("timezone")
+        )
 
     def to_toml(self) -> str:
         lines = [f"# salesvelocity mapping ({self.name}); see `salesvelocity import --help`"]
@@ -276,17 +355,25 @@ def _table_spec(name: str, table: str, raw: dict) -> TableSpec:
     for key, value in raw.items():
         where = f"{name} [tables.{table}] {key}"
         if key == "unpivot":
-            if not isinstance(value, dict) or "headers" not in value:
+            if not isinstance(value, dict) or not isinstance(value.get("headers"), str):
                 raise ConfigError(f"{where}: unpivot needs headers = 'regular expression with (?P<stage>...)'")
-            try:
-                pattern = re.compile(value["headers"])
-            except re.error as exc:
-                raise ConfigError(f"{where}: the headers pattern is not a regular expression: {exc}") from exc
+            pattern = header_pattern(where, value["headers"])
             if "stage" not in pattern.groupindex:
                 raise ConfigError(f"{where}: the headers pattern needs a named group (?P<stage>...)")
-            spec.unpivot = Unpivot(value["headers"], value.get("into", "entered_at"))
+            into = value.get("into", "entered_at")
+            if into not in columns:
+                raise ConfigError(
+                    f"{where}: into = {into!r} is not a column of {table}", hint='e.g. into = "entered_at"'
+                )
+            spec.unpivot = Unpivot(value["headers"], into)
         elif key == "skip":
-            spec.skip = (value["column"], [str(v) for v in value.get("values", [])])
+            if not isinstance(value, dict) or not isinstance(value.get("column"), str):
+                raise ConfigError(
+                    f"{where}: skip needs a column and values",
+                    hint='e.g. skip = { column = "Status", values = ["deleted"] }',
+                )
+            values = value.get("values", [])
+            spec.skip = (value["column"], [str(v) for v in (values if isinstance(values, list) else [values])])
         elif key in columns:
             spec.columns[key] = ColumnSpec.parse(where, value)
         else:
@@ -306,8 +393,7 @@ def source_columns(mapping: Mapping, headers: list[str]) -> dict[str, set[str]]:
                 found.setdefault(TABLES[spec.table].column(column).type, set()).add(col.column)
                 found[TABLES[spec.table].column(column).type].update(col.fallbacks or [])
         if spec.unpivot:
-            pattern = re.compile(spec.unpivot.headers)
-            found.setdefault("timestamp", set()).update(h for h in headers if pattern.fullmatch(h))
+            found.setdefault("timestamp", set()).update(h for h, _m in matching_headers(spec, headers))
     return found
 
 
@@ -471,8 +557,7 @@ def _table_sql(
     selects = []
     stage_headers: list[tuple[str, str]] = [(None, None)]  # type: ignore[list-item]
     if spec.unpivot:
-        pattern = re.compile(spec.unpivot.headers)
-        stage_headers = [(h, m.group("stage").strip()) for h in headers if (m := pattern.fullmatch(h))]
+        stage_headers = [(h, m.group("stage").strip()) for h, m in matching_headers(spec, headers)]
         if not stage_headers:
             return None
     for header, stage in stage_headers:
@@ -515,3 +600,68 @@ def _literal_rows(table: str, rows: list[dict[str, object]], label: str) -> pa.T
     data["_file"] = pa.array([f"{label} [[rows.{table}]]"] * len(rows), pa.string())
     data["_row"] = pa.array(range(1, len(rows) + 1), pa.int64())
     return pa.table(data)
+
+
+def _expect(name: str, where: str, value: object, kind: type, shape: str):
+    if not isinstance(value, kind):
+        raise ConfigError(f"{name}: {where} must be {'a table' if kind is dict else 'a list'}", hint=f"write {shape}")
+    return value
+
+
+#: How long one header pattern may take to test one header: a pattern that backtracks for ever is stopped.
+PATTERN_SECONDS = 0.5
+
+
+def header_pattern(where: str, text: str):
+    """Compile an unpivot headers pattern with the ``regex`` engine, which can stop a runaway match."""
+    import regex
+
+    try:
+        return regex.compile(text)
+    except regex.error as exc:
+        raise ConfigError(f"{where}: the headers pattern is not a regular expression: {exc}") from exc
+
+
+def matching_headers(spec: TableSpec, headers: list[str]) -> list[tuple[str, object]]:
+    """(header, match) for each header the unpivot pattern matches fully, each test under a time limit."""
+    pattern = header_pattern(f"[tables.{spec.table}] unpivot", spec.unpivot.headers)
+    found = []
+    for header in headers:
+        try:
+            match = pattern.fullmatch(header, timeout=PATTERN_SECONDS)
+        except TimeoutError:
+            raise ConfigError(
+                f"[tables.{spec.table}] unpivot: the headers pattern ran over {PATTERN_SECONDS} s on the header "
+                f"{header[:60]!r}",
+                hint="simplify the pattern: nested repeats such as (a+)+ can take for ever; e.g. "
+                '\'Date entered "(?P<stage>[^"]+)"\'',
+            ) from None
+        if match:
+            found.append((header, match))
+    return found
+
+
+def check_timezone(where: str, name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{where}: timezone {name!r} is not a known time zone", hint='use an IANA name, e.g. "Europe/Amsterdam"'
+        ) from None
+
+
+def check_date_format(where: str, fmt: str) -> None:
+    """A strptime format DuckDB can use, tried on a scratch connection."""
+    import duckdb
+
+    if "%" not in fmt:
+        raise ConfigError(f"{where}: {fmt!r} is not a date format", hint='write it with % codes, e.g. "%d-%m-%Y %H:%M"')
+    try:
+        duckdb.connect().execute("SELECT try_strptime('2020-01-01', ?)", [fmt]).fetchall()
+    except duckdb.Error as exc:
+        raise ConfigError(
+            f"{where}: {fmt!r} is not a usable date format ({str(exc).splitlines()[0]})",
+            hint='use strptime codes: %Y %m %d %H %M %S %y %b %p, e.g. "%d/%m/%Y"',
+        ) from None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from salesvelocity.output import to_csv, to_json
 from salesvelocity.report.build import Report
 
@@ -12,15 +10,11 @@ def report_json(report: Report) -> str:
     return to_json(report.to_dict())
 
 
-def report_csv(report: Report, folder: Path | None = None) -> str | list[Path]:
-    """Without ``folder``: every section as CSV, each headed by ``# section`` and a blank line apart.
-    With ``folder``: one ``<section>.csv`` per section, returned as paths."""
-    if folder is None:
-        return "\n".join(f"# {name}\n{to_csv(table)}" for name, table in report.sections.items())
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, table in report.sections.items():
-        path = folder / f"{name}.csv"
-        path.write_text(to_csv(table), encoding="utf-8")
-        written.append(path)
-    return written
+def report_csv(report: Report) -> str:
+    """Every section as CSV, each headed by ``# section`` and a blank line apart."""
+    return "\n".join(f"# {name}\n{to_csv(table)}" for name, table in report.sections.items())
+
+
+def report_csv_files(report: Report) -> dict[str, str]:
+    """One ``<section>.csv`` per section: file name → CSV text (written as one folder by the caller)."""
+    return {f"{name}.csv": to_csv(table) for name, table in report.sections.items()}

@@ -126,8 +126,10 @@ def test_a_person_who_moved_team_counts_in_one_team_and_merged_groups_count_peop
     record_response(store, "P4", "support", 3, at=MARCH)
     store.sql("UPDATE people SET team_id = 'T2' WHERE person_id = 'P4'")
     record_response(store, "P4", "happiness", 3, at=datetime(2026, 3, 12))
-    rows = store.sql("SELECT DISTINCT team_id FROM pulse_responses WHERE response_id IN "
-                     "(SELECT response_id FROM pulse_responses WHERE question_id = 'support')").fetchall()
+    rows = store.sql(
+        "SELECT DISTINCT team_id FROM pulse_responses WHERE response_id IN "
+        "(SELECT response_id FROM pulse_responses WHERE question_id = 'support')"
+    ).fetchall()
     assert rows == [("T2",)]  # all of P4's March answers moved with P4
     result = pulse_results(store, K, today=AFTER)
     merged = [g for g in result.groups if g.scope == "other teams" and g.question == "appreciation"]
@@ -172,7 +174,9 @@ def test_a_schema_2_database_is_rekeyed_and_loses_its_key(tmp_path):
     with sv.connect(db) as store:
         meta = dict(store.sql(f"SELECT key, value FROM {META_TABLE}").fetchall())
         assert "pulse_secret" not in meta and meta["schema_version"] == "3"
-        rows = store.sql("SELECT answered_at, respondent_token FROM pulse_responses WHERE response_id LIKE 'R%'").fetchall()
+        rows = store.sql(
+            "SELECT answered_at, respondent_token FROM pulse_responses WHERE response_id LIKE 'R%'"
+        ).fetchall()
         assert all(at.hour == 0 and at.minute == 0 for at, _ in rows)
         assert len({tok for _, tok in rows}) == 10  # one token per person and month
         key = load_key(store)

@@ -15,7 +15,7 @@ from salesvelocity.demo import generate, load_demo
 from salesvelocity.errors import MetricError
 from salesvelocity.report.build import build_report
 from salesvelocity.report.html import render_html
-from salesvelocity.report.tabular import report_csv, report_json
+from salesvelocity.report.tabular import report_csv, report_csv_files, report_json
 from salesvelocity.report.terminal import render_terminal
 
 SECTIONS = {
@@ -75,9 +75,9 @@ def test_json_and_csv(report, tmp_path):
     assert doc["window"] == {"from": "2026-09-02", "to": "2026-12-01"}
     assert set(doc["sections"]) == SECTIONS
     assert doc["over_time"]["trend"]["cadence"] == "week" and doc["over_time"]["changes"]
-    paths = report_csv(report, tmp_path / "csv")
-    assert {p.stem for p in paths} == SECTIONS
-    header = (tmp_path / "csv" / "velocity.csv").read_text().splitlines()[0]
+    files = report_csv_files(report)
+    assert {name.removesuffix(".csv") for name in files} == SECTIONS
+    header = files["velocity.csv"].splitlines()[0]
     assert header.startswith("group,label,opportunities,won,lost,win_rate")
     assert report_csv(report).startswith("# velocity\n")
 
