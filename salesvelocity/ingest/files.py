@@ -74,6 +74,12 @@ def _bad_byte(path: Path, raw: bytes, position: int, encoding: str, why: str) ->
     )
 
 
+def _looks_binary(sample: bytes) -> bool:
+    """Text has next to no control characters besides tab, line ends and form feed; images and archives do."""
+    controls = sum(sample.count(bytes([b])) for b in (*range(0, 9), 11, *range(14, 27), *range(28, 32)))
+    return len(sample) > 0 and controls > max(2, len(sample) // 100)
+
+
 def decode(path: Path, raw: bytes, encoding: str | None = None) -> tuple[bytes, str]:
     """Return the file as UTF-8 bytes and the encoding it was in.
 
@@ -96,7 +102,7 @@ def decode(path: Path, raw: bytes, encoding: str | None = None) -> tuple[bytes, 
             raise _bad_byte(path, raw, exc.start, "utf-16", "the file starts as UTF-16") from exc
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
-    if b"\x00" in raw[:4096]:
+    if b"\x00" in raw[:4096] or _looks_binary(raw[:4096]):
         if len(raw) > 1 and raw[1:2] == b"\x00" and raw[0:1] != b"\x00":  # UTF-16 LE without a BOM
             try:
                 return raw.decode("utf-16-le").encode("utf-8"), "utf-16-le"
@@ -162,6 +168,8 @@ def read_csv(path: Path, delimiter: str | None = None, encoding: str | None = No
     if not raw[:4096].strip() and not raw.strip():  # the prefix check spares copying a large file
         raise _fail(path, "the file is empty", "export the table again; a CSV needs a header row and data rows")
     raw, used = decode(path, raw, encoding)
+    if not raw[:4096].strip() and not raw.strip():  # a byte-order mark and nothing else
+        raise _fail(path, "the file is empty", "export the table again; a CSV needs a header row and data rows")
     if b"\n" not in raw[:65536] and b"\r" in raw[:65536]:
         raw = raw.replace(b"\r", b"\n")  # classic Mac line ends (CR only), as some old exports still write
     raw = strip_footer(raw)
@@ -224,7 +232,7 @@ def _parse_csv(path: Path, raw: bytes, delimiter: str | None) -> pa.Table:
     if skip:
         sample = "\n".join(sample.splitlines()[skip:])
     header = next(csv.reader(io.StringIO(sample), delimiter=delimiter), [])
-    names = [h.strip() for h in header]
+    names = [h.strip() or f"column {i + 1}" for i, h in enumerate(header)]
     if len(set(n.lower() for n in names)) != len(names):
         dupes = sorted({n for n in names if [m.lower() for m in names].count(n.lower()) > 1})
         raise _fail(path, f"the header repeats column(s) {', '.join(dupes)}", "give every column a unique name")
@@ -378,8 +386,8 @@ def _sheet_table(path: Path, worksheet, shadow) -> pa.Table:
     for number, (row, formula_row) in enumerate(itertools.chain(head[at + 1 :], pairs), start=at + 2):
         if formula_row is not None:
             unknown += _unsaved_formulas(path, number, row, formula_row, names)
-        if row is None or all(v is None or str(v).strip() == "" for v in row):
-            continue
+        if row is None or all(v is None or str(v).strip() == "" for v in row[: len(names)]):
+            continue  # blank within the header's columns (a stray cell far to the right is not a row)
         numbers.append(number)
         for i in range(len(names)):
             columns[i].append(_cell_text(row[i] if i < len(row) else None))
