@@ -387,7 +387,9 @@ MAPPINGS = {
     "regex without stage group": "[[tables.stage_changes]]\ndeal_id = 'Id'\nunpivot = { headers = '.*' }",
     "regex headers a number": "[[tables.stage_changes]]\ndeal_id = 'Id'\nunpivot = { headers = 5 }",
     "catastrophic regex": "[[tables.stage_changes]]\ndeal_id = 'Id'\nunpivot = { headers = '(?P<stage>(a|aa)+)b' }",
-    "unpivot into unknown column": "[[tables.stage_changes]]\ndeal_id = 'Id'\nunpivot = { headers = '(?P<stage>Created)', into = 'when' }",
+    "unpivot into unknown column": (
+        "[[tables.stage_changes]]\ndeal_id = 'Id'\nunpivot = { headers = '(?P<stage>Created)', into = 'when' }"
+    ),
     "sql in constant": GOOD_MAPPING + 'source = { value = "x\'); DROP TABLE deals; --" }\n',
     "sql in column name": GOOD_MAPPING.replace('deal_id = "Id"', 'deal_id = "Id\\"); DROP TABLE deals; --"'),
 }
