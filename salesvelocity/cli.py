@@ -16,6 +16,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 import salesvelocity
 from salesvelocity.config import load_settings
 from salesvelocity.errors import SalesVelocityError, StoreError
+from salesvelocity.schema import EARLIEST_YEAR, LATEST_YEAR
 from salesvelocity.output import SafeConsole, to_csv, to_json
 from salesvelocity.store import Store, connect
 
@@ -83,9 +84,15 @@ def parse_day(value: str | None, option: str) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not a date; write it as YYYY-MM-DD", param_hint=option) from None
+    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        raise typer.BadParameter(
+            f"{value} is outside the years {EARLIEST_YEAR}–{LATEST_YEAR} that salesvelocity works with",
+            param_hint=option,
+        )
+    return day
 
 
 @app.command()
@@ -353,6 +360,7 @@ def report(
     """
     from salesvelocity.report.build import build_report
 
+    check_output(fmt, output, force, Path("salesvelocity-report.html"))
     store = open_store()
     result = build_report(
         store,
@@ -448,6 +456,7 @@ def trend(
     from salesvelocity.metrics.cadence import DEFAULT_ANCHOR
     from salesvelocity.report.trend import build_trend
 
+    check_output(fmt, output, force, Path("salesvelocity-trend.html"))
     store = open_store()
     result = build_trend(
         store,
@@ -517,6 +526,7 @@ def forecast(
     """
     from salesvelocity.report.forecast_view import build_forecast
 
+    check_output(fmt, output, force, Path("salesvelocity-forecast.html"))
     store = open_store()
     result = build_forecast(
         store,
@@ -608,9 +618,21 @@ def protected(*inputs: Path | None) -> dict[Path, str]:
         found[Path(location)] = "the database"
         found[Path(location + ".wal")] = "the database's write-ahead log"
     for given in inputs:
-        if given is not None:
-            found[Path(given)] = "an input of this command"
+        if given is None:
+            continue
+        for path in sorted(Path(given).iterdir()) if Path(given).is_dir() else [Path(given)]:
+            found[path] = "an input of this command"
     return found
+
+
+def check_output(fmt: Format, output: Path | None, force: bool, default: Path | None = None) -> None:
+    """Refuse an unusable output before any work is done (the same rules ``_write`` applies at the end)."""
+    from salesvelocity.writing import check_target
+
+    if fmt == Format.table or (output is None and (fmt != Format.html or default is None)):
+        return
+    folder = fmt == Format.csv and output is not None and output.suffix.lower() != ".csv"
+    check_target(output or default, force=force, protected=protected(), default=output is None, folder=folder)
 
 
 def _write(text: str, path: Path | None, what: str, force: bool = False, default: Path | None = None) -> None:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from salesvelocity.cli import Format, _emit, _write, app, console, open_store, parse_day, settings
+from salesvelocity.cli import Format, _emit, _write, app, check_output, console, open_store, parse_day, settings
 from salesvelocity.output import fmt_number, to_json
 
 pulse_app = typer.Typer(
@@ -255,11 +255,15 @@ def health(
     from salesvelocity.empowerment.health import balance, early_warnings
     from salesvelocity.report.build import resolve_team
 
+    check_output(fmt, output, force, Path("salesvelocity-health.html"))
     store = open_store()
     day = _as_of(store, as_of)
     team_id = resolve_team(store, team) if team else None
+    notes: list[str] = []
     teams = [
-        b for b in balance(store, day, settings().pulse_min_respondents) if team_id is None or b.team_id == team_id
+        b
+        for b in balance(store, day, settings().pulse_min_respondents, notes)
+        if team_id is None or b.team_id == team_id
     ]
     people = early_warnings(store, day, team_id)
     store.close()
@@ -272,6 +276,8 @@ def health(
         _write(health_page(teams, people, day), output, "HTML health", force, default=Path("salesvelocity-health.html"))
         return
     render_health(teams, people, day)
+    for note in notes:
+        console.print(f"note: {note}", style="yellow", highlight=False)
 
 
 def render_health(teams, people, day: date) -> None:

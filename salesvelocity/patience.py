@@ -89,7 +89,8 @@ def judge_all(store: Store, as_of: date, cadence: str = "week", anchor: date = D
     """A judgment for every team or company annotation, oldest first."""
     rows = store.sql(
         'SELECT annotation_id, "at", label, scope, scope_id FROM annotations '
-        "WHERE scope IN ('company', 'team') ORDER BY \"at\""
+        "WHERE scope IN ('company', 'team') AND \"at\" BETWEEN TIMESTAMP '1900-01-01' AND TIMESTAMP '2100-12-31' "
+        'ORDER BY "at"'
     ).fetchall()
     return [judge(store, *row, as_of=as_of, cadence=cadence, anchor=anchor) for row in rows]
 

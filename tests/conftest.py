@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,11 @@ DEALS = [
     ["e1", "B1", "2026-02-01", "lost", "Lost", "", "2026-02-05", "", "SMB"],
     ["e2", "B1", "2026-03-15", "open", "Qualification", "100", "", "", "SMB"],
 ]
+
+
+def pytest_configure(config):
+    """Also for fixtures wider than one test (a module's demo database): the same key everywhere."""
+    os.environ["SALESVELOCITY_PULSE_KEY"] = "test pulse key"
 
 
 @pytest.fixture(autouse=True)

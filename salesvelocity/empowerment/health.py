@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from salesvelocity.empowerment.obstacles import open_obstacles
-from salesvelocity.empowerment.pulse import pulse_results
+from salesvelocity.empowerment.pulse import check_k, pulse_results
+from salesvelocity.empowerment.pulse_key import PulseKeyError
 from salesvelocity.empowerment.recognition import recognition_coverage, recognition_gap
 from salesvelocity.empowerment.signals_person import recent_signals
 from salesvelocity.metrics import Window, sales_velocity
@@ -119,8 +120,12 @@ class TeamBalance:
     reading: str
 
 
-def balance(store: Store, as_of: date, k: int = 5) -> list[TeamBalance]:
-    """Velocity index beside empowerment index per team, with a plain-language reading."""
+def balance(store: Store, as_of: date, k: int = 5, notes: list[str] | None = None) -> list[TeamBalance]:
+    """Velocity index beside empowerment index per team, with a plain-language reading.
+
+    Without the pulse key (kept outside the database) the pulse part is left out and ``notes`` says why.
+    """
+    check_k(k)
     end = as_of
     windows = [(end - timedelta(days=WINDOW_DAYS * (i + 1)), end - timedelta(days=WINDOW_DAYS * i)) for i in range(3)]
     velocity = [
@@ -143,9 +148,14 @@ def balance(store: Store, as_of: date, k: int = 5) -> list[TeamBalance]:
             [datetime.combine(windows[0][0], time.min), datetime.combine(end, time.min)],
         ).fetchall()
     )
-    pulse = pulse_results(store, k, "month", end - timedelta(days=WINDOW_DAYS), end)
+    try:
+        shown = pulse_results(store, k, "month", end - timedelta(days=WINDOW_DAYS), end).shown()
+    except PulseKeyError as exc:
+        shown = []
+        if notes is not None:
+            notes.append(f"pulse left out of the empowerment index: {exc.message}")
     latest: dict[str, float] = {}
-    for g in sorted(pulse.shown(), key=lambda g: g.period_start):
+    for g in sorted(shown, key=lambda g: g.period_start):
         if g.question in ("appreciation", "support") and g.mean is not None:
             latest.setdefault(g.team_id, {})[g.question] = (g.mean - 1) / 4  # type: ignore[index]
     teams = store.sql("SELECT team_id, coalesce(name, team_id) FROM teams ORDER BY team_id").fetchall()

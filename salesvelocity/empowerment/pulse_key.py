@@ -22,6 +22,11 @@ from pathlib import Path
 
 from salesvelocity.errors import StoreError
 
+
+class PulseKeyError(StoreError):
+    """The pulse key is missing, damaged, readable by others, or not this database's key."""
+
+
 KEY_ENV = "SALESVELOCITY_PULSE_KEY"
 DEFAULT_KEY_FILE = "salesvelocity-pulse.key"
 META_KEY_ID = "pulse_key_id"
@@ -57,14 +62,14 @@ def _read_key() -> tuple[bytes | None, str]:
         return None, str(path)
     mode = path.stat().st_mode & 0o777
     if mode & 0o077:
-        raise StoreError(
+        raise PulseKeyError(
             f"the pulse key file {path} can be read by other users (mode {mode:o})",
             hint=f"run `chmod 600 {path}`: whoever reads the key can link pulse answers to people",
         )
     try:
         return bytes.fromhex(path.read_text(encoding="ascii").strip()), str(path)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise StoreError(
+        raise PulseKeyError(
             f"the pulse key file {path} is damaged", hint="restore it from your backup of the key file"
         ) from exc
 
@@ -89,7 +94,7 @@ def load_key(store, create: bool = False) -> bytes | None:
     stored = _stored_id(store)
     if key is None:
         if stored is not None:
-            raise StoreError(
+            raise PulseKeyError(
                 f"the pulse key is missing: this database's pulse answers were made with a key kept outside it, "
                 f"looked for in {where} and in {KEY_ENV}",
                 hint="copy the key file back beside salesvelocity.toml (or set pulse_key_file to its path, or "
@@ -99,7 +104,7 @@ def load_key(store, create: bool = False) -> bytes | None:
             return None
         key, where = _create_key_file(Path(where)), where
     if stored is not None and stored != key_id(key):
-        raise StoreError(
+        raise PulseKeyError(
             f"the pulse key in {where} is not the one this database's pulse answers were made with",
             hint="use the key file (or SALESVELOCITY_PULSE_KEY) that belongs to this database",
         )

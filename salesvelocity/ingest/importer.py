@@ -164,7 +164,7 @@ def import_paths(
     """
     say = progress or (lambda _m: None)
     paths = list(paths)
-    keep = dict(protected or {}) | {Path(p): "an input of this import" for p in paths}
+    keep = dict(protected or {}) | {p: "an input of this import" for p in _expand(paths)}
     if isinstance(mapping, Path):
         keep[mapping] = "the mapping of this import"
         mapping = Mapping.load(mapping)

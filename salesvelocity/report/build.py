@@ -35,6 +35,7 @@ from salesvelocity.metrics import (
 from salesvelocity.metrics.common import GROUPINGS, Memo, with_labels
 from salesvelocity.metrics.coverage import SCOPES
 from salesvelocity.metrics.speed_to_lead import LEAD_GROUPINGS
+from salesvelocity.schema import LATEST_YEAR
 from salesvelocity.store import Store
 
 if TYPE_CHECKING:
@@ -75,8 +76,15 @@ class Report:
 
 
 def last_activity(store: Store) -> date | None:
-    """The day of the latest deal creation or close in the store (None when it holds no deals)."""
-    row = store.sql("SELECT max(greatest(created_at, coalesce(closed_at, created_at))) FROM deals").fetchone()
+    """The day of the latest deal creation or close in the store (None when it holds no deals).
+
+    Values past 2100 (a "never" placeholder kept by an older release, which no import accepts now)
+    are not activity.
+    """
+    row = store.sql(
+        "SELECT max(greatest(created_at, coalesce(closed_at, created_at))) FROM deals "
+        f"WHERE greatest(created_at, coalesce(closed_at, created_at)) < TIMESTAMP '{LATEST_YEAR + 1}-01-01'"
+    ).fetchone()
     return row[0].date() if row and row[0] else None
 
 
@@ -165,6 +173,7 @@ def build_report(
             from salesvelocity.report.team_health import build_team_health
 
             report.health = build_team_health(store, window.end.date(), team, k)
+            report.notes += report.health.notes
     finally:
         tables.release()
     if report.sections["velocity"].num_rows == 0:

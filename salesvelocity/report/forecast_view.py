@@ -9,6 +9,7 @@ import numpy as np
 
 from salesvelocity.errors import MetricError
 from salesvelocity.forecast import (
+    MAX_HORIZON_DAYS,
     DEFAULT_HISTORY_DAYS,
     DEFAULT_TRIALS,
     NotEnoughHistory,
@@ -74,6 +75,12 @@ def build_forecast(
                     f"--by-date {by_date} is before the forecast starts ({as_of})", hint="pick a later date"
                 )
             horizon = (by_date - as_of).days + 1
+            if horizon > MAX_HORIZON_DAYS:
+                raise MetricError(
+                    f"--by-date {by_date} is {horizon:,} days ahead; a forecast from the last months' pace says "
+                    f"nothing honest beyond {MAX_HORIZON_DAYS // 365} years",
+                    hint=f"pick a date before {as_of + timedelta(days=MAX_HORIZON_DAYS)}",
+                )
             answer = how_many(history, horizon, trials, rng)
             result.answers["how_many"] = {
                 "by_date": by_date,

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from salesvelocity.errors import MetricError
 from salesvelocity.forecast import daily_throughput
 from salesvelocity.metrics import TeamScope
 from salesvelocity.metrics.common import Tables
@@ -68,8 +69,11 @@ def build_over_time(
         rows = store.execute(cumulative_flow(tables, end - timedelta(days=CFD_DAYS), end, pipeline[0]))
         result.cfd = rows.to_pylist()
     result.daily = daily_throughput(tables, end)
-    result.forecast = build_forecast(
-        store, by_date=quarter_end(end), target=True, metric="amount", team=trend.team, today=end
-    )
+    try:
+        result.forecast = build_forecast(
+            store, by_date=quarter_end(end), target=True, metric="amount", team=trend.team, today=end
+        )
+    except MetricError:  # a window ending years after the data: no honest forecast to its quarter's end
+        result.forecast = None
     result.judgments = [j for j in judge_all(store, end) if trend.team is None or j.scope_id in (None, trend.team)]
     return result

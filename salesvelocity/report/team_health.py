@@ -24,6 +24,7 @@ class TeamHealth:
     balance: list[TeamBalance] = field(default_factory=list)
     unrecognised: list[dict] = field(default_factory=list)
     obstacles: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -43,7 +44,7 @@ def build_team_health(store: Store, as_of: date, team: str | None = None, k: int
     help_ = {r["team_id"]: r for r in store.execute(time_to_help(store, window)).to_pylist()}
     wins = store.execute(unrecognised_wins(store, window, moment)).to_pylist()
     still = store.execute(open_obstacles(store, moment, team)).to_pylist()
-    result.balance = [b for b in balance(store, as_of, k) if team is None or b.team_id == team]
+    result.balance = [b for b in balance(store, as_of, k, result.notes) if team is None or b.team_id == team]
     for b in result.balance:
         c, h = coverage.get(b.team_id, {}), help_.get(b.team_id, {})
         result.rows.append(

@@ -128,7 +128,7 @@ def build_trend(
         start = end - timedelta(days=DEFAULT_SPAN_DAYS[cadence])
         first = store.sql("SELECT min(created_at) FROM deals").fetchone()[0]
         if first is not None and first.date() > start:
-            start = first.date()  # no empty periods before the data begins
+            start = min(first.date(), end - timedelta(days=1))  # no empty periods before the data begins
     tables = store
     if team is not None:
         team = resolve_team(store, team)
