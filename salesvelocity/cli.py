@@ -16,8 +16,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 import salesvelocity
 from salesvelocity.config import load_settings
 from salesvelocity.errors import SalesVelocityError, StoreError
-from salesvelocity.schema import EARLIEST_YEAR, LATEST_YEAR
 from salesvelocity.output import SafeConsole, to_csv, to_json
+from salesvelocity.schema import EARLIEST_YEAR, LATEST_YEAR
 from salesvelocity.store import Store, connect
 
 app = typer.Typer(

@@ -9,9 +9,9 @@ import numpy as np
 
 from salesvelocity.errors import MetricError
 from salesvelocity.forecast import (
-    MAX_HORIZON_DAYS,
     DEFAULT_HISTORY_DAYS,
     DEFAULT_TRIALS,
+    MAX_HORIZON_DAYS,
     NotEnoughHistory,
     backtest,
     daily_throughput,
