@@ -169,6 +169,43 @@ def _check_file(path: Path) -> None:
     )
 
 
+#: Databases older than this held the pulse secret; after migrating they are rewritten (see ``_rewrite``).
+SCRUB_BELOW = 3
+
+
+def _rewrite(store: Store) -> Store:
+    """Copy the database into a fresh file and put it in place of the old one.
+
+    DuckDB reuses but does not wipe the blocks of deleted rows, so a deleted secret could still be read
+    from the file with a hex editor; a fresh copy holds live data only.
+    """
+    import duckdb
+
+    path = Path(store.location)
+    fresh = path.with_name(f".{path.name}.rewrite")
+    store.close()
+    fresh.unlink(missing_ok=True)
+    previous = os.umask(0o077)
+    try:
+        con = duckdb.connect(config=DUCKDB_CONFIG)
+        con.execute(f"ATTACH '{_sql_path(path)}' AS old_db (READ_ONLY)")
+        con.execute(f"ATTACH '{_sql_path(fresh)}' AS new_db")
+        con.execute("COPY FROM DATABASE old_db TO new_db")
+        con.close()
+    finally:
+        os.umask(previous)
+    os.chmod(fresh, 0o600)
+    os.replace(fresh, path)
+    Path(f"{path}.wal").unlink(missing_ok=True)
+    backend = ibis.duckdb.connect(str(path), **DUCKDB_CONFIG)
+    backend.con.execute("SET TimeZone = 'UTC'")
+    return Store(backend, str(path))
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
 def connect(url: str | Path = "salesvelocity.duckdb", *, create: bool = True) -> Store:
     """Open a salesvelocity database, creating or migrating its tables unless ``create`` is False.
 
@@ -222,7 +259,9 @@ def connect(url: str | Path = "salesvelocity.duckdb", *, create: bool = True) ->
                 hint="salesvelocity never writes into a database it did not create: use a new file for --db",
             )
         if create or version is not None:
-            store.initialise()
+            found = store.initialise()
+            if found and found < SCRUB_BELOW and location != ":memory:":
+                store = _rewrite(store)  # the migration deleted a secret: no copy may stay in free blocks
     except duckdb.Error as exc:
         store.close()
         raise StoreError(

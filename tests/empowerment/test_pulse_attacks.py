@@ -182,3 +182,8 @@ def test_a_schema_2_database_is_rekeyed_and_loses_its_key(tmp_path):
         key = load_key(store)
         result = pulse_results(store, K, today=AFTER, key=key)
         assert t1(result, 3).respondents == 6 and t1(result, 4).respondents == 5  # 5 people + the foreign one
+    # Deleted rows linger in a database file's free blocks: the migrated file is rewritten without them.
+    data = db.read_bytes()
+    assert old_secret.hex().encode() not in data
+    assert hmac.new(old_secret, b"P1", hashlib.sha256).hexdigest()[:24].encode() not in data
+    assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
