@@ -657,7 +657,10 @@ def _is_demo(store: Store) -> bool:
 
 def main() -> None:
     """Entry point: user mistakes become one clear message and exit code 1; --debug shows the traceback."""
+    from salesvelocity.writing import private_files
+
     debug = "--debug" in sys.argv
+    private_files()  # the database, its log and the pulse key are private; outputs keep the usual mode
     try:
         app()  # standalone: Typer renders usage errors and exits itself
     except SalesVelocityError as exc:

@@ -116,6 +116,7 @@ def write_folder(
         for name, content in files.items():
             data = content.encode("utf-8") if isinstance(content, str) else content
             (staging / name).write_bytes(data)
+            (staging / name).chmod(0o644 & ~_umask())
         staging.chmod(0o755 & ~_umask())
         if folder.exists():
             old = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.old."))
@@ -131,7 +132,22 @@ def write_folder(
     return [folder / name for name in files]
 
 
+#: The user's umask when the command started: reports and exports follow it, while the command itself
+#: runs under 077 (``private_files``) so that the database and its write-ahead log stay private.
+_user_umask: int | None = None
+
+
+def private_files() -> None:
+    """From now on every file this process creates is readable by its owner only, except the outputs
+    written here, which keep the user's usual permissions."""
+    global _user_umask
+    if _user_umask is None:
+        _user_umask = os.umask(0o077)
+
+
 def _umask() -> int:
+    if _user_umask is not None:
+        return _user_umask
     current = os.umask(0)
     os.umask(current)
     return current
