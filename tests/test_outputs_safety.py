@@ -226,6 +226,7 @@ def test_anything_unforeseen_is_one_message_pointing_to_debug(monkeypatch, capsy
         raise RuntimeError("something nobody foresaw")
 
     monkeypatch.setattr(cli, "app", boom)
+    monkeypatch.setattr("salesvelocity.writing.private_files", lambda: None)  # keep this test process's umask
     monkeypatch.setattr(sys, "argv", ["salesvelocity", "report"])
     with pytest.raises(SystemExit) as exited:
         cli.main()
