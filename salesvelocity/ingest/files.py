@@ -365,9 +365,16 @@ def _has_formulas(path: Path, worksheet) -> bool:
     return False
 
 
+#: Columns read from a sheet: no export is wider, and stray cells beyond are not data.
+MAX_XLSX_COLUMNS = 1000
+
+
 def _sheet_table(path: Path, worksheet, shadow) -> pa.Table:
-    rows = worksheet.iter_rows(values_only=True)
-    shadow_rows = shadow.iter_rows(values_only=True) if shadow is not None else itertools.repeat(None)
+    # Cells far to the right (a stray value in column XFD) would make every row 16,384 cells wide.
+    rows = worksheet.iter_rows(values_only=True, max_col=MAX_XLSX_COLUMNS)
+    shadow_rows = (
+        shadow.iter_rows(values_only=True, max_col=MAX_XLSX_COLUMNS) if shadow is not None else itertools.repeat(None)
+    )
     # A formatted report starts with a title and filter lines: the header is the first of the
     # first 30 rows with the most filled cells.
     pairs = zip(rows, shadow_rows, strict=False)  # shadow_rows is endless without formulas

@@ -270,6 +270,11 @@ case("xlsx not a zip", "deals.xlsx", b"this is not a workbook")
 case("xlsx empty sheet", "deals.xlsx", xlsx([]))
 case("xlsx header only", "deals.xlsx", xlsx([DEAL_HEADER]))
 case("xlsx numbers as dates", "deals.xlsx", xlsx([DEAL_HEADER, ["n1", "A1", 46000, "open", "New", 5, None]]))
+case(
+    "xlsx stray header in column XFD",
+    "deals.xlsx",
+    xlsx([[*DEAL_HEADER, *[None] * 16000, "stray"]] + [[f"w{i}", "A1", "2026-01-10", "open"] for i in range(200)]),
+)
 case("xlsx far-away cell", "deals.xlsx", xlsx([DEAL_HEADER, GOOD_DEAL, [None] * 200 + ["stray"]]))
 
 
