@@ -20,6 +20,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/report.py
 	$(BIN)/python benchmarks/trend.py
 	$(BIN)/python benchmarks/forecast.py
+	$(BIN)/python benchmarks/startup.py
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -5,10 +5,22 @@
 >>> sv.metrics.sales_velocity(con).to_pyarrow()  # doctest: +SKIP
 """
 
-from salesvelocity import metrics
 from salesvelocity.errors import ImportValidationError, SalesVelocityError, StoreError
-from salesvelocity.store import Store, connect
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """Ibis and the engine load on first use, so the command line starts at once (`--help`, `--version`)."""
+    if name == "metrics":
+        import salesvelocity.metrics as metrics
+
+        return metrics
+    if name in ("Store", "connect"):
+        from salesvelocity import store
+
+        return getattr(store, name)
+    raise AttributeError(f"module 'salesvelocity' has no attribute {name!r}")
+
 
 __all__ = ["ImportValidationError", "SalesVelocityError", "Store", "StoreError", "connect", "metrics", "__version__"]

@@ -7,18 +7,23 @@ import sys
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 import salesvelocity
-from salesvelocity.config import load_settings
+from salesvelocity.console import SafeConsole
 from salesvelocity.errors import SalesVelocityError, StoreError
-from salesvelocity.output import SafeConsole, to_csv, to_json
 from salesvelocity.schema import EARLIEST_YEAR, LATEST_YEAR
-from salesvelocity.store import Store, connect
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from salesvelocity.store import Store
+
+# Heavy modules (Ibis, DuckDB, pyarrow, numpy, plotly, pydantic) are imported inside the commands that
+# use them, so `salesvelocity --help` and `--version` answer at once.
 
 app = typer.Typer(
     name="salesvelocity",
@@ -62,14 +67,38 @@ def main_options(
 
 
 def settings():
+    from salesvelocity.config import load_settings
+
     return load_settings(db=_state["db"])
 
 
 def open_store(create: bool = False) -> Store:
+    from salesvelocity.store import connect
+
     return connect(settings().db, create=create)
 
 
+def connect(location: str, create: bool = True) -> Store:
+    from salesvelocity.store import connect as open_database
+
+    return open_database(location, create=create)
+
+
+def to_json(payload: object) -> str:
+    from salesvelocity.output import to_json as dump
+
+    return dump(payload)
+
+
+def to_csv(table) -> str:
+    from salesvelocity.output import to_csv as dump
+
+    return dump(table)
+
+
 def progress() -> Progress:
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     return Progress(
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),

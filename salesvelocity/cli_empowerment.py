@@ -8,10 +8,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from salesvelocity.cli import Format, _emit, _write, app, check_output, console, open_store, parse_day, settings
-from salesvelocity.output import fmt_number, to_json
+from salesvelocity.cli import (
+    Format,
+    _emit,
+    _write,
+    app,
+    check_output,
+    console,
+    open_store,
+    parse_day,
+    settings,
+    to_json,
+)
 
 pulse_app = typer.Typer(
     help="Anonymous pulse check-ins: answer, and see results shown only over ≥ k people.", no_args_is_help=True
@@ -109,6 +118,8 @@ def pulse_show(
         table = pa.table({c.replace("period_start", "period"): [getattr(g, c) for g in rows] for c in columns})
         _emit(to_csv(table), None, "")
         return
+    from rich.table import Table
+
     view = Table(title=f"Pulse (shown where at least {result.k} people answered)", title_justify="left")
     for header in ("month", "question", "group", "people", "result"):
         view.add_column(header, justify="right" if header in ("people", "result") else "left")
@@ -281,6 +292,10 @@ def health(
 
 
 def render_health(teams, people, day: date) -> None:
+    from rich.table import Table
+
+    from salesvelocity.output import fmt_number
+
     view = Table(title=f"Velocity beside empowerment, as of {day}", title_justify="left")
     for header in ("team", "velocity index", "empowerment", "reading"):
         view.add_column(

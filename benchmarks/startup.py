@@ -1,0 +1,43 @@
+"""Benchmark: how fast the command line answers — `--help`, `--version`, and `report` on an empty database.
+
+    python benchmarks/startup.py [--runs 5]
+
+Each figure is the median wall time of whole processes (targets: --help and --version ≤ 0.3 s,
+design.md §8). A shared 2-core machine is noisy: compare runs on the same machine only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def timed(args: list[str], cwd: Path, runs: int) -> float:
+    command = [sys.executable, "-m", "salesvelocity", *args]
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, cwd=cwd, check=True, capture_output=True, env={**os.environ, "COLUMNS": "100"})
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    runs = parser.parse_args().runs
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        subprocess.run([sys.executable, "-m", "salesvelocity", "init"], cwd=folder, check=True, capture_output=True)
+        for label, args in (("--help", ["--help"]), ("--version", ["--version"]), ("report (empty db)", ["report"])):
+            print(f"{label:18} {timed(args, folder, runs):6.2f} s (median of {runs})")
+
+
+if __name__ == "__main__":
+    main()
