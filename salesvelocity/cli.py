@@ -36,6 +36,11 @@ app = typer.Typer(
 console = SafeConsole(soft_wrap=True)
 err = SafeConsole(stderr=True, soft_wrap=True)
 _state: dict[str, object] = {"debug": False, "db": None}
+#: Where each command writes its HTML page when no --output is given.
+REPORT_HTML = Path("salesvelocity-report.html")
+TREND_HTML = Path("salesvelocity-trend.html")
+FORECAST_HTML = Path("salesvelocity-forecast.html")
+HEALTH_HTML = Path("salesvelocity-health.html")
 
 
 class Format(StrEnum):
@@ -290,7 +295,7 @@ def demo(
     # Outputs are checked before the database is touched, so a refused output changes nothing.
     if export is not None:
         check_target(export, force=force, protected=protected(), folder=True)
-    check_target(report_file or DEMO_REPORT, force=force, protected=protected(), default=report_file is None)
+    check_target(report_file or REPORT_HTML, force=force, protected=protected(), default=report_file is None)
     store = connect(location, create=True)
     if not force and store.count("deals") and not _is_demo(store):
         store.close()
@@ -322,10 +327,7 @@ def demo(
     )
     render_terminal(result, console)
     store.close()
-    _write(render_html(result), report_file, "the HTML report with charts", force, default=DEMO_REPORT)
-
-
-DEMO_REPORT = Path("salesvelocity-report.html")
+    _write(render_html(result), report_file, "the HTML report with charts", force, default=REPORT_HTML)
 
 
 class By(StrEnum):
@@ -389,7 +391,7 @@ def report(
     """
     from salesvelocity.report.build import build_report
 
-    check_output(fmt, output, force, Path("salesvelocity-report.html"))
+    check_output(fmt, output, force, REPORT_HTML)
     store = open_store()
     result = build_report(
         store,
@@ -416,7 +418,7 @@ def write_report(result, fmt: Format, output: Path | None, force: bool = False) 
 
         render_terminal(result, console)
         return
-    if fmt == Format.csv and output is not None and output.suffix.lower() != ".csv":
+    if _csv_folder(fmt, output):
         from salesvelocity.writing import write_folder
 
         paths = write_folder(output, report_csv_files(result), force=force, protected=protected())
@@ -425,7 +427,7 @@ def write_report(result, fmt: Format, output: Path | None, force: bool = False) 
     if fmt == Format.html:
         from salesvelocity.report.html import render_html
 
-        _write(render_html(result), output, "HTML report", force, default=Path("salesvelocity-report.html"))
+        _write(render_html(result), output, "HTML report", force, default=REPORT_HTML)
         return
     text = report_json(result) if fmt == Format.json else report_csv(result)
     _emit(text, output, f"{fmt.value.upper()} report", force)
@@ -485,7 +487,7 @@ def trend(
     from salesvelocity.metrics.cadence import DEFAULT_ANCHOR
     from salesvelocity.report.trend import build_trend
 
-    check_output(fmt, output, force, Path("salesvelocity-trend.html"))
+    check_output(fmt, output, force, TREND_HTML)
     store = open_store()
     result = build_trend(
         store,
@@ -509,7 +511,7 @@ def trend(
     elif fmt == Format.html:
         from salesvelocity.report.flow_html import trend_page
 
-        _write(trend_page(result), output, "HTML trend", force, default=Path("salesvelocity-trend.html"))
+        _write(trend_page(result), output, "HTML trend", force, default=TREND_HTML)
     elif fmt == Format.json:
         _emit(to_json(result.to_dict()), output, "JSON trend", force)
     else:
@@ -555,7 +557,7 @@ def forecast(
     """
     from salesvelocity.report.forecast_view import build_forecast
 
-    check_output(fmt, output, force, Path("salesvelocity-forecast.html"))
+    check_output(fmt, output, force, FORECAST_HTML)
     store = open_store()
     result = build_forecast(
         store,
@@ -577,7 +579,7 @@ def forecast(
     elif fmt == Format.html:
         from salesvelocity.report.flow_html import forecast_page
 
-        _write(forecast_page(result), output, "HTML forecast", force, default=Path("salesvelocity-forecast.html"))
+        _write(forecast_page(result), output, "HTML forecast", force, default=FORECAST_HTML)
     elif fmt == Format.json:
         _emit(to_json(result.to_dict()), output, "JSON forecast", force)
     else:
@@ -660,8 +662,14 @@ def check_output(fmt: Format, output: Path | None, force: bool, default: Path | 
 
     if fmt == Format.table or (output is None and (fmt != Format.html or default is None)):
         return
-    folder = fmt == Format.csv and output is not None and output.suffix.lower() != ".csv"
-    check_target(output or default, force=force, protected=protected(), default=output is None, folder=folder)
+    check_target(
+        output or default, force=force, protected=protected(), default=output is None, folder=_csv_folder(fmt, output)
+    )
+
+
+def _csv_folder(fmt: Format, output: Path | None) -> bool:
+    """CSV to an --output that is not a .csv file: a folder with one file per section."""
+    return fmt == Format.csv and output is not None and output.suffix.lower() != ".csv"
 
 
 def _write(text: str, path: Path | None, what: str, force: bool = False, default: Path | None = None) -> None:

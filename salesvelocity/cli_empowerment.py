@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from salesvelocity.cli import (
+    HEALTH_HTML,
     Format,
     _emit,
     _write,
@@ -266,7 +267,7 @@ def health(
     from salesvelocity.empowerment.health import balance, early_warnings
     from salesvelocity.report.build import resolve_team
 
-    check_output(fmt, output, force, Path("salesvelocity-health.html"))
+    check_output(fmt, output, force, HEALTH_HTML)
     store = open_store()
     day = _as_of(store, as_of)
     team_id = resolve_team(store, team) if team else None
@@ -284,7 +285,7 @@ def health(
     if fmt == Format.html:
         from salesvelocity.report.empowerment_html import health_page
 
-        _write(health_page(teams, people, day), output, "HTML health", force, default=Path("salesvelocity-health.html"))
+        _write(health_page(teams, people, day), output, "HTML health", force, default=HEALTH_HTML)
         return
     render_health(teams, people, day)
     for note in notes:

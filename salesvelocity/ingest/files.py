@@ -164,11 +164,9 @@ def read_csv(path: Path, delimiter: str | None = None, encoding: str | None = No
     Report footers (Salesforce) are dropped. Row numbers count as a spreadsheet shows them: the header
     is row 1, the first record row 2.
     """
-    raw = path.read_bytes()
-    if not raw[:4096].strip() and not raw.strip():  # the prefix check spares copying a large file
-        raise _fail(path, "the file is empty", "export the table again; a CSV needs a header row and data rows")
-    raw, used = decode(path, raw, encoding)
-    if not raw[:4096].strip() and not raw.strip():  # a byte-order mark and nothing else
+    raw, used = decode(path, path.read_bytes(), encoding)
+    # Blank, or a byte-order mark and nothing else; the prefix check spares copying a large file.
+    if not raw[:4096].strip() and not raw.strip():
         raise _fail(path, "the file is empty", "export the table again; a CSV needs a header row and data rows")
     if b"\n" not in raw[:65536] and b"\r" in raw[:65536]:
         raw = raw.replace(b"\r", b"\n")  # classic Mac line ends (CR only), as some old exports still write
