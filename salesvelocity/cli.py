@@ -33,7 +33,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = SafeConsole(soft_wrap=True)
+console = SafeConsole()
 err = SafeConsole(stderr=True, soft_wrap=True)
 _state: dict[str, object] = {"debug": False, "db": None}
 #: Where each command writes its HTML page when no --output is given.
@@ -340,11 +340,6 @@ class By(StrEnum):
     none = "none"
 
 
-class Opportunities(StrEnum):
-    created = "created"
-    open_and_created = "open_and_created"
-
-
 @app.command()
 def report(
     from_: Annotated[
@@ -372,16 +367,13 @@ def report(
     show_sql: Annotated[
         bool, typer.Option("--show-sql", help="Print the SQL each section runs, then the report.")
     ] = False,
-    opportunities: Annotated[
-        Opportunities,
-        typer.Option(help="Count as opportunities the deals created in the window, or also those open at its start."),
-    ] = Opportunities.created,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing output file or folder.")] = False,
 ) -> None:
     """How fast is the funnel, and where does it slow down?
 
-    Over the window [--from, --to): sales velocity = opportunities × win rate × average deal size ÷ cycle
-    length, with each factor (win rate = won ÷ (won + lost) among deals closed in the window; cycle =
+    Over the window [--from, --to): sales velocity per day = average open deals × win rate × average deal
+    size ÷ cycle length (Little's law, so it does not grow with the window), beside the realised won
+    amount per day, with each factor (win rate = won ÷ (won + lost) among deals closed in the window; cycle =
     days from created to won, mean/median/P85); stage conversion and drop-off (skipped stages count as
     passed); time in stage (P50/P85/P95 of completed visits; an open deal's current stage is its age,
     never a completed time); the bottleneck (the stage holding most of won deals' time); aging (open
@@ -399,7 +391,6 @@ def report(
         end=parse_day(to, "--to"),
         by=None if by == By.none else by.value,
         team=team,
-        opportunities=opportunities.value,
         k=settings().pulse_min_respondents,
     )
     if show_sql:

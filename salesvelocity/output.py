@@ -108,6 +108,8 @@ def fmt_number(value: object, kind: str = "number") -> str:
         return f"{float(value):.1f} d"
     if kind == "int":
         return f"{int(value):,}"
+    if kind == "decimal":
+        return f"{float(value):,.1f}"
     if isinstance(value, float):
         return f"{value:,.2f}"
     if isinstance(value, datetime):

@@ -3,8 +3,9 @@
 For each period [period_start, period_end) of the cadence:
 - ``created``: deals created; ``won``, ``lost``, ``won_amount``: deals closed (by closed_at) — the
   throughput; ``net_flow`` = created − (won + lost);
-- the velocity formula over the period: ``win_rate``, ``avg_deal_size``, ``cycle_days`` (mean, won
-  deals) and ``velocity_per_day``;
+- the velocity formula over the period: ``open_avg`` (open deal-days ÷ the period's days, Little's law),
+  ``win_rate``, ``avg_deal_size``, ``cycle_days`` (mean, won deals) and ``velocity_per_day``; beside it
+  ``won_per_day`` (won amount ÷ the period's days, the realised figure);
 - ``wip``: deals open at the period's end (created before it, not closed by it);
 - ``accel_prev``: velocity minus the previous period's; ``accel_trailing``: velocity minus the mean of the
   ``trailing`` periods before it (NULL where there is nothing to compare);
@@ -13,8 +14,9 @@ For each period [period_start, period_end) of the cadence:
 
 Periods with no activity are rows of zeros, not gaps, so charts and signal detection see them.
 Output columns: ``group``, ``period_start``, ``period_end`` (timestamp), ``complete`` (bool),
-``created``, ``won``, ``lost``, ``wip``, ``net_flow`` (int64), ``won_amount``, ``win_rate``,
-``avg_deal_size``, ``cycle_days``, ``velocity_per_day``, ``accel_prev``, ``accel_trailing`` (float64).
+``created``, ``won``, ``lost``, ``wip``, ``net_flow`` (int64), ``won_amount``, ``open_avg``, ``win_rate``,
+``avg_deal_size``, ``cycle_days``, ``velocity_per_day``, ``won_per_day``, ``accel_prev``,
+``accel_trailing`` (float64). A period cut by the series' end counts its days up to that end.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import ibis.expr.types as ir
 
 from salesvelocity.metrics.cadence import DEFAULT_ANCHOR, period_of, period_spine, spine_table
 from salesvelocity.metrics.common import Tables, days_between, deals_with_group
+from salesvelocity.metrics.velocity import open_deal_days
 
 SERIES_METRICS = (
     "velocity_per_day",
@@ -71,12 +74,19 @@ def period_series(
         cycle_days=days_between(closed.closed_at, closed.created_at).mean(where=is_won),
     )
 
-    # Open at a period's end: created before it and not closed by it (an inequality join in the engine).
+    # Deals open during a period (an inequality join in the engine): the days each was open in it, and
+    # whether it was still open at the period's end.
     cut = ibis.least(spine.period_end, ibis.literal(stop))
-    ends = spine.mutate(cut=cut)
+    ends = spine.mutate(cut=cut, _from=spine.period_start)
     alive = deals.select("group", "created_at", "closed_at")
-    open_at = alive.join(ends, [alive.created_at < ends.cut, alive.closed_at.isnull() | (alive.closed_at >= ends.cut)])
-    wip = open_at.group_by(["group", "period_start"]).agg(wip=open_at.count().cast("int64"))
+    overlap = alive.join(
+        ends, [alive.created_at < ends.cut, alive.closed_at.isnull() | (alive.closed_at > ends._from)]
+    )
+    still_open = overlap.closed_at.isnull() | (overlap.closed_at >= overlap.cut)
+    wip = overlap.group_by(["group", "period_start"]).agg(
+        wip=still_open.sum().cast("int64"),
+        _open_days=open_deal_days(overlap, overlap._from, overlap.cut).sum(),
+    )
 
     groups = created.select("group").union(outcomes.select("group")).union(wip.select("group")).distinct()
     grid = groups.cross_join(spine)
@@ -90,16 +100,19 @@ def period_series(
         wip=grid.wip.fill_null(0),
         won_amount=grid.won_amount.fill_null(0.0),
         complete=grid.period_end <= stop,
+        _days=days_between(ibis.least(grid.period_end, ibis.literal(stop)), grid.period_start),
     )
     decided = grid.won + grid.lost
     grid = grid.mutate(
         win_rate=ibis.ifelse(decided > 0, grid.won.cast("float64") / decided, ibis.null("float64")),
         net_flow=(grid.created - decided).cast("int64"),
+        open_avg=grid._open_days.fill_null(0.0) / grid._days,
+        won_per_day=grid.won_amount / grid._days,
     )
     grid = grid.mutate(
         velocity_per_day=ibis.ifelse(
             grid.cycle_days > 0,
-            grid.created * grid.win_rate * grid.avg_deal_size / grid.cycle_days,
+            grid.open_avg * grid.win_rate * grid.avg_deal_size / grid.cycle_days,
             ibis.null("float64"),
         )
     )
@@ -120,10 +133,12 @@ def period_series(
         "wip",
         "net_flow",
         "won_amount",
+        "open_avg",
         "win_rate",
         "avg_deal_size",
         "cycle_days",
         "velocity_per_day",
+        "won_per_day",
         "accel_prev",
         "accel_trailing",
     ).order_by(["group", "period_start"])

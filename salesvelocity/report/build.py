@@ -102,7 +102,6 @@ def build_report(
     end: date | None = None,
     by: str | None = "team",
     team: str | None = None,
-    opportunities: str = "created",
     today: date | None = None,
     over_time: bool = True,
     k: int = 5,
@@ -149,7 +148,7 @@ def build_report(
     )
 
     expressions: dict[str, ir.Table] = {
-        "velocity": sales_velocity(tables, window, by, opportunities),
+        "velocity": sales_velocity(tables, window, by),
         "cycle": _labelled(tables, by, cycle_length(tables, window, by)),
         "cycle_overall": cycle_length(tables, window, None),
         "funnel": funnel(tables, window, None),

@@ -41,14 +41,14 @@ def velocity_chart(report: Report) -> str:
             marker_color=PALETTE[0],
             customdata=[
                 [
-                    r["opportunities"],
+                    fmt_number(r["open_avg"], "decimal"),
                     fmt_number(r["win_rate"], "percent"),
                     fmt_number(r["avg_deal_size"], "money"),
                     fmt_number(r["cycle_days"], "days"),
                 ]
                 for r in rows
             ],
-            hovertemplate="%{x}<br>velocity %{y:,.0f}/day<br>opportunities %{customdata[0]}"
+            hovertemplate="%{x}<br>velocity %{y:,.0f}/day<br>open deals on average %{customdata[0]}"
             "<br>win rate %{customdata[1]}<br>avg deal %{customdata[2]}<br>cycle %{customdata[3]}<extra></extra>",
         )
     )

@@ -39,13 +39,15 @@ def render_funnel(report: Report, console: Console) -> None:
             s["velocity"],
             [
                 ("label", who, "text"),
-                ("opportunities", "opps", "int"),
+                ("velocity_per_day", "velocity /day", "money"),
+                ("won_per_day", "won /day", "money"),
+                ("open_avg", "open deals avg", "decimal"),
                 ("win_rate", "win rate", "percent"),
                 ("avg_deal_size", "avg deal", "money"),
                 ("cycle_days", "cycle", "days"),
-                ("velocity_per_day", "velocity/day", "money"),
             ],
-            caption="opportunities × win rate × avg deal ÷ cycle; win rate = won ÷ (won + lost) closed in window",
+            caption="velocity = open deals (average) × win rate × avg deal ÷ cycle, per day (Little's law); "
+            "won /day = won amount in the window ÷ its days; win rate = won ÷ (won + lost) closed in window",
         )
     )
     console.print(

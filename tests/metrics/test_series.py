@@ -2,10 +2,13 @@
 
 Velocity fixture (tests/conftest.py), by month, window [2026-01-01, 2026-04-01):
   T1 Jan: created d1 d2; won d1 (10 d, 1000) and d5 (35.5 d, 2000) → win rate 1, avg 1500,
-          cycle 22.75, velocity 2 × 1 × 1500 / 22.75; open at Feb 1: d2 → WIP 1; net flow 2 − 2 = 0
-  T1 Feb: created d3; won d2 (30 d, 3000), lost d3 → win rate .5, velocity 1 × .5 × 3000 / 30 = 50;
+          cycle 22.75; open days d1 10 + d2 17 + d5 4.5 = 31.5 over 31 days → velocity
+          31.5/31 × 1 × 1500 / 22.75; open at Feb 1: d2 → WIP 1; net flow 2 − 2 = 0
+  T1 Feb: created d3; won d2 (30 d, 3000), lost d3 → win rate .5; open days d2 13 + d3 9 = 22 over 28
+          → velocity 22/28 × .5 × 3000 / 30 = 39.29; won per day 3000/28
           WIP at Mar 1: 0 (d4 is created at Mar 1 00:00, an event at the cut belongs to the next period)
-  T1 Mar: created d4 d6; nothing closed (d6 closes Apr 2) → no velocity; WIP at Apr 1: d4, d6 → 2
+  T1 Mar: created d4 d6; nothing closed (d6 closes Apr 2) → no velocity; open days d4 31 + d6 12;
+          WIP at Apr 1: d4, d6 → 2
   T2 Feb: created and lost e1 → win rate 0, no velocity; T2 Mar: created e2 → WIP 1
 """
 
@@ -35,11 +38,14 @@ def test_monthly_series_by_team(loaded):
     jan, feb, mar = t1
     assert (jan["created"], jan["won"], jan["lost"], jan["wip"], jan["net_flow"]) == (2, 2, 0, 1, 0)
     assert jan["won_amount"] == 3000.0 and jan["cycle_days"] == pytest.approx(22.75)
-    assert jan["velocity_per_day"] == pytest.approx(2 * 1500 / 22.75)
+    assert jan["open_avg"] == pytest.approx(31.5 / 31)
+    assert jan["velocity_per_day"] == pytest.approx(31.5 / 31 * 1500 / 22.75)
     assert (feb["created"], feb["won"], feb["lost"], feb["wip"], feb["net_flow"]) == (1, 1, 1, 0, -1)
-    assert feb["win_rate"] == 0.5 and feb["velocity_per_day"] == pytest.approx(50.0)
-    assert feb["accel_prev"] == pytest.approx(50 - 2 * 1500 / 22.75)
+    assert feb["win_rate"] == 0.5 and feb["velocity_per_day"] == pytest.approx(22 / 28 * 50)
+    assert feb["won_per_day"] == pytest.approx(3000 / 28)
+    assert feb["accel_prev"] == pytest.approx(22 / 28 * 50 - 31.5 / 31 * 1500 / 22.75)
     assert (mar["created"], mar["won"], mar["wip"], mar["velocity_per_day"]) == (2, 0, 2, None)
+    assert mar["open_avg"] == pytest.approx(43 / 31)
     assert all(r["complete"] for r in t1)
     t2 = {r["period_start"].month: r for r in rows if r["group"] == "T2"}
     assert (t2[1]["created"], t2[1]["wip"]) == (0, 0)  # a quiet period is a row of zeros, not a gap

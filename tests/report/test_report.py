@@ -78,7 +78,7 @@ def test_json_and_csv(report, tmp_path):
     files = report_csv_files(report)
     assert {name.removesuffix(".csv") for name in files} == SECTIONS
     header = files["velocity.csv"].splitlines()[0]
-    assert header.startswith("group,label,opportunities,won,lost,win_rate")
+    assert header.startswith("group,label,open_avg,created,won,lost,win_rate")
     assert report_csv(report).startswith("# velocity\n")
 
 
