@@ -79,9 +79,7 @@ def period_series(
     cut = ibis.least(spine.period_end, ibis.literal(stop))
     ends = spine.mutate(cut=cut, _from=spine.period_start)
     alive = deals.select("group", "created_at", "closed_at")
-    overlap = alive.join(
-        ends, [alive.created_at < ends.cut, alive.closed_at.isnull() | (alive.closed_at > ends._from)]
-    )
+    overlap = alive.join(ends, [alive.created_at < ends.cut, alive.closed_at.isnull() | (alive.closed_at > ends._from)])
     still_open = overlap.closed_at.isnull() | (overlap.closed_at >= overlap.cut)
     wip = overlap.group_by(["group", "period_start"]).agg(
         wip=still_open.sum().cast("int64"),
