@@ -122,6 +122,7 @@ def fit_table(table, console: Console, width: int) -> None:
         column.width = w
     table.expand = False
     if left_out:
-        note = f"left out at {width} columns: {', '.join(reversed(left_out))} (a wider terminal or --format csv shows them)"
+        shown = ", ".join(reversed(left_out))
+        note = f"left out at {width} columns: {shown} (a wider terminal or --format csv shows them)"
         table.caption = f"{table.caption}\n{note}" if table.caption else note
         table.caption_justify = "left"
