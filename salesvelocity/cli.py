@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -600,9 +599,11 @@ def annotate(
     """Record a change worth judging later, or --list changes with the patience guard's verdict.
 
     A change made at t can be judged honestly from t + the P85 cycle length, and not before the
-    series holds 6 complete periods after t; until then the answer is "too early to tell". After it,
-    velocity, throughput, win rate and cycle time before and after are compared on an XmR chart whose
-    limits come from the periods before the change.
+    series holds 6 complete periods after t. The verdict compares equal windows: the N complete periods
+    before t (up to 12, at least 6) against N complete periods from that judgment date; until they are
+    complete the answer is "too early to tell". Velocity, throughput, win rate and cycle time changed
+    only when the periods after give an XmR signal against limits from the periods before; otherwise
+    the reading is "no real change — within normal variation", with both means and the limits.
     """
     from salesvelocity.patience import add_annotation, judge_all
 
@@ -615,14 +616,20 @@ def annotate(
 
             team_id = resolve_team(store, team)
         annotation_id = add_annotation(store, label, datetime.combine(day, time.min), team_id)
-        console.print(f"recorded {annotation_id}: {label!r} on {day} ({'team ' + team_id if team_id else 'company'})")
+        scope = "company"
+        if team_id:
+            scope = (
+                "team "
+                + store.sql("SELECT coalesce(name, team_id) FROM teams WHERE team_id = ?", [team_id]).fetchone()[0]
+            )
+        console.print(f"recorded {annotation_id}: {label!r} on {day} ({scope})")
     if list_ or label is None:
         from salesvelocity.report.build import default_window
 
         _, as_of = default_window(store)
         judgments = judge_all(store, as_of, cadence.value)
         if fmt == Format.json:
-            _emit(to_json([dataclasses.asdict(j) | {"summary": j.summary} for j in judgments]), None, "")
+            _emit(to_json([j.to_dict() for j in judgments]), None, "")
         else:
             from salesvelocity.report.flow_terminal import render_judgments
 

@@ -113,11 +113,19 @@ def fit_table(table, console: Console, width: int) -> None:
     else:
         widths = list(least)
         spare = room - sum(widths)
-        for i in sorted(range(len(widths)), key=lambda i: not is_prose[i]):  # prose first, then headers
-            grow = min(spare, natural[i] - widths[i])
-            if grow > 0:
-                widths[i] += grow
-                spare -= grow
+        # Prose columns share the room a character at a time (kept columns first), then headers widen.
+        order = sorted(
+            range(len(widths)), key=lambda i: (not is_prose[i], not getattr(table.columns[i], "_sv_keep", False))
+        )
+        while spare > 0:
+            growing = [i for i in order if widths[i] < natural[i]]
+            if not growing:
+                break
+            rank = [i for i in growing if is_prose[i]] or growing[:1]
+            for i in rank:
+                if spare and widths[i] < natural[i]:
+                    widths[i] += 1
+                    spare -= 1
     for column, w in zip(table.columns, widths, strict=True):
         column.width = w
     table.expand = False

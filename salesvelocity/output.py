@@ -21,6 +21,8 @@ from rich.table import Table
 from salesvelocity.console import SafeConsole, printable  # noqa: F401  (re-exported for renderers)
 
 NO_DATA = "–"
+#: Between a number and its unit: a no-break space, so that no wrapped line ends in "53.5" and starts with "%".
+NBSP = "\u00a0"
 #: Text a spreadsheet would run as a formula when it opens a CSV (OWASP "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d[\d.,  ]*)?\d(e[+-]?\d+)?")
@@ -95,7 +97,7 @@ def fmt_number(value: object, kind: str = "number") -> str:
     if value is None:
         return NO_DATA
     if kind == "percent":
-        return f"{float(value) * 100:.1f} %"
+        return f"{float(value) * 100:.1f}{NBSP}%"
     if kind == "money":
         return f"{float(value):,.0f}"
     if kind == "date":
@@ -103,9 +105,9 @@ def fmt_number(value: object, kind: str = "number") -> str:
     if kind == "ratio":
         return f"{float(value):.1f}×"
     if kind == "minutes":
-        return f"{float(value):.1f} min" if float(value) < 10 else f"{float(value):,.0f} min"
+        return f"{float(value):.1f}{NBSP}min" if float(value) < 10 else f"{float(value):,.0f}{NBSP}min"
     if kind == "days":
-        return f"{float(value):.1f} d"
+        return f"{float(value):.1f}{NBSP}d"
     if kind == "int":
         return f"{int(value):,}"
     if kind == "decimal":

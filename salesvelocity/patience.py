@@ -1,17 +1,21 @@
 """The patience guard: when can a change be judged honestly, and what does the data say then?
 
-For an annotation at time t (design.md §4): the earliest honest judgment date is t + the P85 cycle
+For an annotation at time t (design.md §4): the earliest honest judgment date J is t + the P85 cycle
 length (of deals won in the 180 days before t, in the annotation's scope), and not before the period
-series holds 6 complete points after t. Until then the answer is "too early to tell". After it, each
-series metric is put on an XmR chart whose baseline is the (up to 12) complete points before t; a
-signal among the points after t is a real change, anything else is noise.
+series holds 6 complete points after t. The verdict compares **equal windows**: the N complete periods
+before t (N = up to 12, at least 6; periods before the data begins do not count) against the N complete
+periods from J on — never "everything since". Until those N periods are complete the answer is "too
+early to tell". A metric changed only when the after-points give an XmR signal, in the direction of the
+shift, against limits computed from the before-points; otherwise it reads "no real change — within
+normal variation", with both means and the limits. Two values that print the same are never called
+better or worse.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 
@@ -19,7 +23,7 @@ from salesvelocity.errors import SalesVelocityError
 from salesvelocity.metrics import TeamScope, Window, cycle_length
 from salesvelocity.metrics.cadence import DEFAULT_ANCHOR, next_period, period_floor
 from salesvelocity.metrics.series import period_series
-from salesvelocity.signals import MIN_BASELINE, Signal, XmR, describe, detect, xmr
+from salesvelocity.signals import MIN_BASELINE, Signal, XmR, detect, xmr
 from salesvelocity.store import Store
 
 POINTS_AFTER = 6
@@ -28,6 +32,7 @@ CYCLE_LOOKBACK_DAYS = 180
 #: Metrics judged for every change, and which direction is an improvement.
 JUDGED = {"velocity_per_day": "up", "won": "up", "win_rate": "up", "cycle_days": "down"}
 WORDS = {"velocity_per_day": "velocity", "won": "throughput", "win_rate": "win rate", "cycle_days": "cycle time"}
+UNITS = {"velocity_per_day": " a day", "won": " won a {cadence}", "win_rate": "", "cycle_days": " days"}
 
 
 @dataclass
@@ -37,7 +42,36 @@ class MetricVerdict:
     after_mean: float | None
     signal: bool
     improved: bool | None
-    sentences: list[str]
+    lower: float | None = None
+    upper: float | None = None
+    points: int = 0
+    cadence: str = "week"
+    evidence: str = ""
+
+    @property
+    def reading(self) -> str:
+        """One plain sentence: a real change with its size, or no real change with means and limits."""
+        word = WORDS[self.metric]
+        before, after = self.show(self.before_mean), self.show(self.after_mean)
+        unit = UNITS[self.metric].format(cadence=self.cadence)
+        if self.signal and before != after:
+            size = ""
+            if self.before_mean:
+                change = (self.after_mean - self.before_mean) / abs(self.before_mean)
+                size = f" ({change:+.0%})".replace("%", "\u00a0%").replace("-", "−")
+            how = "improved" if self.improved else "worsened"
+            return f"{word} {how}: {before} → {after}{unit}{size} — {self.evidence}"
+        return (
+            f"{word}: no real change — within normal variation ({before} before, {after} after{unit}; "
+            f"limits {self.show(self.lower)} – {self.show(self.upper)})"
+        )
+
+    def show(self, value: float | None) -> str:
+        if value is None:
+            return "–"
+        if self.metric == "win_rate":
+            return f"{value * 100:.1f}\u00a0%"
+        return f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"
 
 
 @dataclass
@@ -50,25 +84,43 @@ class Judgment:
     judgment_date: date
     status: str  # "too early to tell" | "judged" | "not enough history"
     verdicts: list[MetricVerdict] = field(default_factory=list)
+    scope_name: str | None = None
+    verdict_date: date | None = None
+    before: tuple[date, date] | None = None
+    after: tuple[date, date] | None = None
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        """The judgment for JSON: windows, status, summary and each metric's reading."""
+        return {
+            "annotation_id": self.annotation_id,
+            "label": self.label,
+            "at": self.at,
+            "scope": self.scope,
+            "scope_id": self.scope_id,
+            "scope_name": self.scope_name,
+            "judgment_date": self.judgment_date,
+            "verdict_date": self.verdict_date,
+            "before": list(self.before) if self.before else None,
+            "after": list(self.after) if self.after else None,
+            "status": self.status,
+            "summary": self.summary,
+            "verdicts": [
+                {k: v for k, v in vars(m).items() if k != "cadence"} | {"reading": m.reading} for m in self.verdicts
+            ],
+        }
 
     @property
     def summary(self) -> str:
+        if self.status == "too early to tell":
+            when = self.verdict_date or self.judgment_date
+            return f"too early to tell: a verdict from {when:%Y-%m-%d}" + (f" ({self.note})" if self.note else "")
         if self.status != "judged":
-            if self.status == "too early to tell":
-                return f"too early to tell: judge on or after {self.judgment_date:%Y-%m-%d}"
-            return self.status
-        moved = [v for v in self.verdicts if v.signal]
+            return self.status + (f": {self.note}" if self.note else "")
+        moved = [v for v in self.verdicts if v.signal and v.show(v.before_mean) != v.show(v.after_mean)]
         if not moved:
-            return "no signal: nothing moved beyond the noise since the change"
-        return "; ".join(
-            f"{WORDS[v.metric]} {'improved' if v.improved else 'worsened'} "
-            f"({_fmt(v.before_mean)} → {_fmt(v.after_mean)})"
-            for v in moved
-        )
-
-
-def _fmt(value: float | None) -> str:
-    return "–" if value is None else f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+            return "no real change — within normal variation: " + ", ".join(WORDS[v.metric] for v in self.verdicts)
+        return "; ".join(v.reading for v in moved)
 
 
 def add_annotation(store: Store, label: str, at: datetime, team: str | None = None) -> str:
@@ -88,11 +140,24 @@ def add_annotation(store: Store, label: str, at: datetime, team: str | None = No
 def judge_all(store: Store, as_of: date, cadence: str = "week", anchor: date = DEFAULT_ANCHOR) -> list[Judgment]:
     """A judgment for every team or company annotation, oldest first."""
     rows = store.sql(
-        'SELECT annotation_id, "at", label, scope, scope_id FROM annotations '
-        "WHERE scope IN ('company', 'team') AND \"at\" BETWEEN TIMESTAMP '1900-01-01' AND TIMESTAMP '2100-12-31' "
-        'ORDER BY "at"'
+        'SELECT a.annotation_id, a."at", a.label, a.scope, a.scope_id, t.name FROM annotations a '
+        "LEFT JOIN teams t ON a.scope = 'team' AND t.team_id = a.scope_id "
+        "WHERE a.scope IN ('company', 'team') AND a.\"at\" BETWEEN TIMESTAMP '1900-01-01' AND TIMESTAMP '2100-12-31' "
+        'ORDER BY a."at"'
     ).fetchall()
-    return [judge(store, *row, as_of=as_of, cadence=cadence, anchor=anchor) for row in rows]
+    judgments = []
+    for *row, name in rows:
+        judgment = judge(store, *row, as_of=as_of, cadence=cadence, anchor=anchor)
+        judgment.scope_name = name or row[4]
+        judgments.append(judgment)
+    return judgments
+
+
+def _step(day: date, periods: int, cadence: str, anchor: date) -> date:
+    """The period start ``periods`` periods after (or before, when negative) the period start ``day``."""
+    for _ in range(abs(periods)):
+        day = next_period(day, cadence) if periods > 0 else period_floor(day - timedelta(days=1), cadence, anchor)
+    return day
 
 
 def judge(
@@ -112,54 +177,88 @@ def judge(
     lookback = Window(at - timedelta(days=CYCLE_LOOKBACK_DAYS), at)
     (cycle,) = store.execute(cycle_length(tables, lookback)).to_pylist() or [{"cycle_p85_days": None}]
     p85 = cycle["cycle_p85_days"] or 0.0
-    # The 6th complete period after the change ends here:
-    first_after = period_floor(change_day, cadence, anchor)
-    if first_after < change_day:
-        first_after = next_period(first_after, cadence)
-    sixth_end = first_after
-    for _ in range(POINTS_AFTER):
-        sixth_end = next_period(sixth_end, cadence)
-    judgment_date = max(change_day + timedelta(days=int(np.ceil(p85))), sixth_end)
+    # The change's own period belongs to neither side; the 6th complete period after it ends here:
+    before_end = period_floor(change_day, cadence, anchor)
+    first_after = _on_or_after(change_day, cadence, anchor)
+    sixth = _step(first_after, POINTS_AFTER, cadence, anchor)
+    judgment_date = max(change_day + timedelta(days=int(np.ceil(p85))), sixth)
     result = Judgment(annotation_id, label, at, scope, scope_id, judgment_date, "too early to tell")
-    if as_of < judgment_date:
+
+    first = store.execute(tables.table("deals").created_at.min().name("first").as_table()).to_pylist()[0]["first"]
+    before_start = _step(before_end, -BASELINE_POINTS, cadence, anchor)
+    if first is not None and first.date() > before_start:
+        before_start = _on_or_after(first.date(), cadence, anchor)  # the first full period of data
+    n = 0 if first is None else len(_periods(before_start, before_end, cadence))
+    if n < MIN_BASELINE:
+        result.status = "not enough history"
+        result.note = f"{n} complete {cadence}s of data before the change; a verdict needs {MIN_BASELINE}"
+        return result
+    after_start = _on_or_after(judgment_date, cadence, anchor)
+    after_end = _step(after_start, n, cadence, anchor)
+    result.before, result.after, result.verdict_date = (before_start, before_end), (after_start, after_end), after_end
+    if as_of < after_end:
+        result.note = f"{n} full {cadence}s from {after_start:%Y-%m-%d} against the {n} before the change"
         return result
 
-    start = first_after
-    for _ in range(BASELINE_POINTS):
-        start = period_floor(start - timedelta(days=1), cadence, anchor)
-    first = store.execute(tables.table("deals").created_at.min().name("first").as_table()).to_pylist()[0]["first"]
-    if first is not None and first.date() > start:
-        start = period_floor(first.date(), cadence, anchor)  # weeks before any data are not zeros
-    series = store.execute(period_series(tables, start, as_of, cadence, None, anchor)).to_pylist()
-    series = [p for p in series if p["complete"]]
-    cut = datetime.combine(first_after, time.min)
+    series = store.execute(period_series(tables, before_start, after_end, cadence, None, anchor)).to_pylist()
     for metric, better in JUDGED.items():
-        points = [(p["period_start"], p[metric]) for p in series if p[metric] is not None]
-        before = [v for s, v in points if s < cut]
-        after = [v for s, v in points if s >= cut]
-        if len(before) < MIN_BASELINE or len(after) < POINTS_AFTER:
+        points = [(p["period_start"].date(), p[metric]) for p in series if p["complete"] and p[metric] is not None]
+        before = [v for s, v in points if before_start <= s < before_end]
+        after = [v for s, v in points if after_start <= s < after_end]
+        if len(before) < MIN_BASELINE or len(after) < MIN_BASELINE:
             continue
         # Limits from the points before the change; signals looked for only in the points after it.
         chart: XmR = xmr(before + after, baseline_points=slice(0, len(before)))
-        after_signals = detect(np.asarray(after), chart.centre, chart.mr_bar)
         shift = "up" if np.mean(after) > np.mean(before) else "down"
-        consistent = [
-            Signal(sig.rule, tuple(i + len(before) for i in sig.points), sig.direction)
-            for sig in after_signals
-            if sig.direction == shift
-        ]
-        chart.signals = consistent
-        labels = [start for start, _ in points]
-        sentences = describe(chart, labels, WORDS[metric], unit=f"{cadence}s")
-        result.verdicts.append(
-            MetricVerdict(
-                metric,
-                float(np.mean(before)),
-                float(np.mean(after)),
-                bool(consistent),
-                (shift == better) if consistent else None,
-                sentences,
-            )
+        consistent = [s for s in detect(np.asarray(after), chart.centre, chart.mr_bar) if s.direction == shift]
+        lower = max(chart.lower, 0.0)  # every judged metric is a count, rate or duration
+        verdict = MetricVerdict(
+            metric,
+            float(np.mean(before)),
+            float(np.mean(after)),
+            bool(consistent),
+            None,
+            lower,
+            chart.upper,
+            len(before),
+            cadence,
         )
+        if consistent:
+            verdict.evidence = _evidence(consistent, verdict, cadence)
+        if verdict.show(verdict.before_mean) == verdict.show(verdict.after_mean):
+            verdict.signal = False  # two values that print the same are never better or worse
+        verdict.improved = (shift == better) if verdict.signal else None
+        result.verdicts.append(verdict)
     result.status = "judged" if result.verdicts else "not enough history"
+    if not result.verdicts:
+        result.note = f"fewer than {MIN_BASELINE} {cadence}s with a value on one side of the change"
     return result
+
+
+def _evidence(signals: list[Signal], verdict: MetricVerdict, cadence: str) -> str:
+    """The strongest signal in plain words (a run, a cluster, or points beyond the limits)."""
+    side = "above" if signals[0].direction == "up" else "below"
+    centre = verdict.show(verdict.before_mean)
+    by_rule = {s.rule: s for s in signals}
+    if 3 in by_rule:
+        return f"{len(by_rule[3].points)} {cadence}s in a row {side} the average before the change ({centre})"
+    if 2 in by_rule:
+        run = by_rule[2].points
+        return f"{len(run)} of {run[-1] - run[0] + 1} {cadence}s well {side} the average before the change ({centre})"
+    limit = verdict.upper if side == "above" else verdict.lower
+    count = sum(1 for s in signals if s.rule == 1)
+    return f"{count} {cadence}(s) {side} the natural limit of before the change ({verdict.show(limit)})"
+
+
+def _on_or_after(day: date, cadence: str, anchor: date) -> date:
+    """The first period start on or after ``day``."""
+    floor = period_floor(day, cadence, anchor)
+    return floor if floor == day else next_period(floor, cadence)
+
+
+def _periods(start: date, end: date, cadence: str) -> list[date]:
+    days, day = [], start
+    while day < end:
+        days.append(day)
+        day = next_period(day, cadence)
+    return days

@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from salesvelocity.output import fmt_number
-from salesvelocity.patience import WORDS, Judgment
+from salesvelocity.patience import Judgment
 from salesvelocity.report.forecast_view import ForecastResult
 from salesvelocity.report.trend import Trend
 
@@ -110,29 +110,20 @@ def render_forecast(result: ForecastResult, console: Console) -> None:
 
 
 def render_judgments(judgments: list[Judgment], console: Console) -> None:
-    """One row per change and metric that moved beyond the noise (or one row saying why not)."""
+    """One row per change: what the data says in words, judged on equal windows before and after."""
+    from salesvelocity.console import keep, prose
+
     if not judgments:
         console.print('no changes recorded yet: `salesvelocity annotate "what changed" --at YYYY-MM-DD`')
         return
-    table = Table(title="Changes and what the data says (patience guard)", title_justify="left")
-    for header in ("since", "change", "scope", "judge from", "what moved", "before → after", "reading"):
-        table.add_column(header, overflow="fold", no_wrap=header in ("since", "judge from", "what moved"))
+    table = Table(title="Changes and what the data says (patience guard)", title_justify="left", caption_justify="left")
+    for header in ("since", "change", "team", "reading"):
+        table.add_column(header)
+    prose(table.columns[1])
+    prose(table.columns[3])
+    keep(table.columns[3])
     for j in judgments:
-        moved = [v for v in j.verdicts if v.signal]
-        head = [f"{j.at:%Y-%m-%d}", j.label, j.scope_id or "company", f"{j.judgment_date}"]
-        if not moved:
-            table.add_row(*head, "–", "", j.summary)
-        for k, v in enumerate(moved):
-            table.add_row(
-                *(head if k == 0 else ["", "", "", ""]),
-                WORDS[v.metric],
-                f"{_short(v.before_mean)} → {_short(v.after_mean)}",
-                "better" if v.improved else "worse",
-            )
+        lines = [v.reading for v in j.verdicts if v.signal and v.evidence] or [j.summary]
+        table.add_row(f"{j.at:%Y-%m-%d}", j.label, j.scope_name or j.scope_id or "company", "\n".join(lines))
+    table.caption = "judged on equal windows: the weeks before the change against as many weeks from its judgment date"
     console.print(table)
-
-
-def _short(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return f"{value:.2f}" if abs(value) < 10 else f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"

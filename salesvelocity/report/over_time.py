@@ -36,19 +36,7 @@ class OverTime:
             "cumulative_flow": {"pipeline": self.cfd_pipeline, "rows": self.cfd},
             "daily_throughput": self.daily.tolist(),
             "forecast": self.forecast.to_dict() if self.forecast else None,
-            "changes": [
-                {
-                    "annotation_id": j.annotation_id,
-                    "label": j.label,
-                    "at": j.at,
-                    "scope_id": j.scope_id,
-                    "judgment_date": j.judgment_date,
-                    "status": j.status,
-                    "summary": j.summary,
-                    "verdicts": [v.__dict__ for v in j.verdicts],
-                }
-                for j in self.judgments
-            ],
+            "changes": [j.to_dict() for j in self.judgments],
         }
 
 
