@@ -182,7 +182,16 @@ def obstacle_list(
     team_id = resolve_team(store, team) if team else None
     still = store.execute(open_obstacles(store, day, team_id))
     help_ = store.execute(time_to_help(store, Window.of(day.replace(year=day.year - 1), day)))
+    people = dict(store.sql("SELECT person_id, coalesce(name, person_id) FROM people").fetchall())
+    teams = dict(store.sql("SELECT team_id, coalesce(name, team_id) FROM teams").fetchall())
     store.close()
+    import pyarrow as pa
+
+    raisers = [people.get(p, p) for p in still.column("raised_by").to_pylist()]
+    still = still.append_column("raised_by_name", pa.array(raisers, pa.string()))
+    help_ = help_.append_column(
+        "team", pa.array([teams.get(t, "all teams" if t == "all" else t) for t in help_.column("team_id").to_pylist()])
+    )
     if fmt == Format.json:
         _emit(to_json({"open": still, "time_to_help": help_}), None, "")
         return
@@ -198,26 +207,26 @@ def obstacle_list(
             "Open obstacles, oldest first",
             still,
             [
-                ("obstacle_id", "id", "text"),
-                ("raised_by", "raised by", "text"),
+                ("raised_by_name", "raised by", "text"),
                 ("title", "title", "text"),
+                ("age_days", "open for", "days"),
+                ("responded", "answered", "yes_no"),
                 ("category", "kind", "text"),
-                ("age_days", "age", "days"),
-                ("responded", "answered", "text"),
+                ("obstacle_id", "id", "text"),
             ],
         )
     )
     console.print(
         rich_table(
-            "Time to help over the last year (hours)",
+            "Time to help over the last year",
             help_,
             [
-                ("team_id", "team", "text"),
+                ("team", "team", "text"),
                 ("raised", "raised", "int"),
-                ("first_response_p50_h", "1st resp P50", "number"),
-                ("first_response_p85_h", "P85", "number"),
-                ("resolve_p50_h", "resolved P50", "number"),
-                ("resolve_p85_h", "P85", "number"),
+                ("first_response_p50_h", "first answer P50", "hours"),
+                ("first_response_p85_h", "P85", "hours"),
+                ("resolve_p50_h", "resolved P50", "hours"),
+                ("resolve_p85_h", "P85", "hours"),
             ],
         )
     )
@@ -295,25 +304,29 @@ def health(
 def render_health(teams, people, day: date) -> None:
     from rich.table import Table
 
+    from salesvelocity.console import keep, prose
     from salesvelocity.output import fmt_number
 
     view = Table(title=f"Velocity beside empowerment, as of {day}", title_justify="left")
     for header in ("team", "velocity index", "empowerment", "reading"):
-        view.add_column(
-            header, justify="right" if header in ("velocity index", "empowerment") else "left", overflow="fold"
-        )
+        view.add_column(header, justify="right" if header in ("velocity index", "empowerment") else "left")
+    prose(view.columns[3])
+    keep(view.columns[3])
     for b in teams:
         view.add_row(
             b.name, fmt_number(b.velocity_index, "ratio"), fmt_number(b.empowerment_index, "percent"), b.reading
         )
+    view.caption = "velocity index = velocity of the last 90 days ÷ its usual level (the 180 days before)"
+    view.caption_justify = "left"
     console.print(view)
+    names = {b.team_id: b.name for b in teams}
     warned = [p for p in people if p.warnings]
     console.print(
         f"Early warnings: {len(warned)} of {len(people)} people — for their manager, as questions to ask",
         highlight=False,
     )
     for p in warned:
-        console.print(f"  {p.name} ({p.team_id})", style="bold", highlight=False)
+        console.print(f"  {p.name} ({names.get(p.team_id, p.team_id or 'no team')})", style="bold", highlight=False)
         for w in p.warnings:
             console.print(f"    {w.signal}: {w.explanation}", highlight=False)
             console.print(f"      ask: {w.question}", style="dim", highlight=False)

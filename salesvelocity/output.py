@@ -106,6 +106,11 @@ def fmt_number(value: object, kind: str = "number") -> str:
         return f"{float(value):.1f}×"
     if kind == "minutes":
         return f"{float(value):.1f}{NBSP}min" if float(value) < 10 else f"{float(value):,.0f}{NBSP}min"
+    if kind == "yes_no":
+        return "yes" if value else "not yet"
+    if kind == "hours":  # a duration given in hours: hours up to two days, then days
+        hours = float(value)
+        return f"{hours:.1f}{NBSP}h" if hours < 48 else f"{hours / 24:.1f}{NBSP}d"
     if kind == "days":
         return f"{float(value):.1f}{NBSP}d"
     if kind == "int":

@@ -7,9 +7,12 @@ no 1:1 in 21 days. Pulse answers are never used here — they stay anonymous. Pe
 nobody is scored or ranked.
 
 Balance per team: velocity index = velocity over the last 90 days ÷ the mean of the two 90-day windows
-before it; empowerment index = the mean of the available parts, each 0..1: recognition coverage, the
-share of obstacles answered within 48 hours, and the team's latest shown pulse on appreciation and
-support (rescaled from 1–5; only where at least k people answered).
+before it (within ±10 % reads "about as usual": a 1.0× is never "slower"); empowerment index = the mean
+of the available parts, each 0..1: recognition coverage, the share of obstacles answered within 48 hours,
+and the team's latest shown pulse on appreciation and support (rescaled from 1–5; only where at least k
+people answered). The team's standing warnings — wins left unrecognised (a quarter or more of its wins
+in 90 days), an obstacle open for over 14 days, a negative eNPS, a downward pulse signal that still
+holds — are named in the reading, which then never says "keep doing what works".
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ ONE_ON_ONE_DAYS = 21
 RESPONSE_HOURS = 48
 WINDOW_DAYS = 90
 EMPOWERED = 0.6
+#: A velocity index within this band of 1.0 is "about as usual".
+USUAL_BAND = 0.1
+UNRECOGNISED_SHARE = 0.25
+PULSE_WORDS = {"appreciation": "feeling appreciated", "support": "feeling supported", "enps": "eNPS"}
 
 
 @dataclass
@@ -118,6 +125,7 @@ class TeamBalance:
     parts: dict[str, float | None]
     empowerment_index: float | None
     reading: str
+    warnings: list[str] = field(default_factory=list)
 
 
 def balance(store: Store, as_of: date, k: int = 5, notes: list[str] | None = None) -> list[TeamBalance]:
@@ -149,15 +157,17 @@ def balance(store: Store, as_of: date, k: int = 5, notes: list[str] | None = Non
         ).fetchall()
     )
     try:
-        shown = pulse_results(store, k, "month", end - timedelta(days=WINDOW_DAYS), end).shown()
+        pulse = pulse_results(store, k, "month", end - timedelta(days=365), end)
     except PulseKeyError as exc:
-        shown = []
+        pulse = None
         if notes is not None:
             notes.append(f"pulse left out of the empowerment index: {exc.message}")
+    shown = [g for g in pulse.shown() if g.period_start >= end - timedelta(days=WINDOW_DAYS + 31)] if pulse else []
     latest: dict[str, float] = {}
     for g in sorted(shown, key=lambda g: g.period_start):
         if g.question in ("appreciation", "support") and g.mean is not None:
             latest.setdefault(g.team_id, {})[g.question] = (g.mean - 1) / 4  # type: ignore[index]
+    warnings = _team_warnings(store, as_of, windows[0], pulse)
     teams = store.sql("SELECT team_id, coalesce(name, team_id) FROM teams ORDER BY team_id").fetchall()
     out = []
     for team_id, name in teams:
@@ -173,18 +183,74 @@ def balance(store: Store, as_of: date, k: int = 5, notes: list[str] | None = Non
         }
         known = [v for v in parts.values() if v is not None]
         empowerment = sum(known) / len(known) if known else None
-        out.append(TeamBalance(team_id, name, now, baseline, index, parts, empowerment, _reading(index, empowerment)))
+        said = warnings.get(team_id, [])
+        reading = _reading(index, empowerment, said)
+        out.append(TeamBalance(team_id, name, now, baseline, index, parts, empowerment, reading, said))
     return out
 
 
-def _reading(velocity: float | None, empowerment: float | None) -> str:
+def _team_warnings(store: Store, as_of: date, window: tuple[date, date], pulse) -> dict[str, list[str]]:
+    """Per team, the warnings that stand as of ``as_of``, in words."""
+    from salesvelocity.empowerment.recognition import unrecognised_wins
+
+    found: dict[str, list[str]] = {}
+    moment = datetime.combine(as_of, time.min)
+    span = Window.of(*window)
+    missed: dict[str, int] = {}
+    for w in store.execute(unrecognised_wins(store, span, moment)).to_pylist():
+        missed[w["team_id"]] = missed.get(w["team_id"], 0) + 1
+    won = dict(
+        store.sql(
+            "SELECT p.team_id, count(*) FROM deals d JOIN people p ON d.owner_id = p.person_id "
+            "WHERE d.status = 'won' AND d.closed_at >= ? AND d.closed_at <= ? GROUP BY 1",
+            [span.start, moment - timedelta(days=7)],
+        ).fetchall()
+    )
+    for team_id, n in missed.items():
+        if n and n >= UNRECOGNISED_SHARE * won.get(team_id, n):
+            found.setdefault(team_id, []).append(f"{n} of {won.get(team_id, n)} wins in 90 days not recognised")
+    for o in store.execute(open_obstacles(store, moment)).to_pylist():
+        days = o.get("age_days") or 0
+        if days > OBSTACLE_DAYS:
+            found.setdefault(o["team_id"], []).append(f"an obstacle open for {days:.0f} days")
+    if pulse is not None:
+        latest: dict[tuple[str, str], object] = {}
+        for g in sorted(pulse.shown(), key=lambda g: g.period_start):
+            latest[(g.team_id, g.question)] = g
+        for (team_id, question), g in latest.items():
+            if question == "enps" and g.enps is not None and g.enps < 0:
+                found.setdefault(team_id, []).append(f"eNPS {g.enps:+.0f}".replace("-", "−"))
+        for (team_id, question), chart in pulse.charts.items():
+            last = len(chart.values) - 1
+            down = [s for s in chart.signals if s.direction == "down" and s.points[-1] == last]
+            if down and question in PULSE_WORDS:
+                months = max(len(s.points) for s in down)
+                found.setdefault(team_id, []).append(
+                    f"{PULSE_WORDS[question]} below its usual level ({months} month(s) in the latest signal)"
+                )
+    return {team: list(dict.fromkeys(said)) for team, said in found.items()}
+
+
+def _reading(velocity: float | None, empowerment: float | None, warnings: list[str] | None = None) -> str:
+    """The balance in words; standing warnings come first and rule out "keep doing what works"."""
+    needs = f"needs you: {'; '.join(warnings)}" if warnings else ""
     if velocity is None or empowerment is None:
-        return "not enough data to read the balance yet"
-    fast, supported = velocity >= 1.0, empowerment >= EMPOWERED
-    if fast and supported:
-        return "moving well and feeling supported — keep doing what works"
-    if fast:
-        return "fast, but support is thin — recognise the work and clear obstacles before it wears people out"
+        base = "not enough data to read the balance yet"
+        return f"{needs} ({base})" if needs else base
+    pace = (
+        "faster than usual"
+        if velocity >= 1 + USUAL_BAND
+        else "slower than usual"
+        if velocity <= 1 - USUAL_BAND
+        else "about as fast as usual"
+    )
+    supported = empowerment >= EMPOWERED
+    if needs:
+        return f"{needs} — {pace}, {'supported' if supported else 'support is thin'}"
+    if supported and velocity > 1 - USUAL_BAND:
+        return f"{pace} and feeling supported — keep doing what works"
     if supported:
         return "supported but slower than usual — look at the bottleneck stage together"
+    if velocity > 1 - USUAL_BAND:
+        return f"{pace}, but support is thin — recognise the work and clear obstacles before it wears people out"
     return "slower and under-supported — start with open obstacles and overdue recognition"

@@ -129,6 +129,8 @@ class PulseResults:
     cadence: str
     groups: list[PulseGroup] = field(default_factory=list)
     verdicts: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (team, question) → sentences
+    #: (team, question) → the XmR chart behind the verdict (its signals carry the direction)
+    charts: dict[tuple[str, str], object] = field(default_factory=dict, repr=False)
 
     def shown(self, scope: str = "team") -> list[PulseGroup]:
         return [g for g in self.groups if g.scope == scope and g.status == "shown"]
@@ -206,9 +208,11 @@ def pulse_results(
         if len(points) >= MIN_BASELINE:
             chart = xmr([v for _, v in points])
             result.verdicts[(team_id, question)] = describe(chart, [d for d, _ in points], question, unit=f"{cadence}s")
+            result.charts[(team_id, question)] = chart
     if team is not None:
         result.groups = [g for g in result.groups if g.team_id == team]
         result.verdicts = {key: v for key, v in result.verdicts.items() if key[0] == team}
+        result.charts = {key: v for key, v in result.charts.items() if key[0] == team}
     return result
 
 

@@ -24,7 +24,7 @@ def quadrant_chart(teams: list[TeamBalance], name: str = "balance") -> str:
             mode="markers+text",
             text=[t.name for t in known],
             textposition="top center",
-            marker=dict(size=16, color=PALETTE[0]),
+            marker=dict(size=16, color=["#d97706" if t.warnings else PALETTE[0] for t in known]),
             customdata=[t.reading for t in known],
             hovertemplate="%{text}<br>empowerment %{x:.0%}<br>velocity index %{y:.2f}<br>%{customdata}<extra></extra>",
         )
@@ -48,11 +48,15 @@ def quadrant_chart(teams: list[TeamBalance], name: str = "balance") -> str:
             yanchor="top" if y > 0.5 else "bottom",
             font=dict(color="#6b7280"),
         )
+    # 1.0 (as usual) sits inside the chart, so the quadrants are visible whatever the data.
+    ys = [t.velocity_index for t in known] or [1.0]
+    low, high = min(0.5, min(ys) - 0.15), max(1.5, max(ys) + 0.15)
     fig.update_layout(
-        title="Velocity beside empowerment",
+        title="Velocity beside empowerment (amber: a warning stands)",
         xaxis_title="empowerment index",
         yaxis_title="velocity index (vs own baseline)",
         xaxis_range=[0, 1],
+        yaxis_range=[low, high],
         xaxis_tickformat=".0%",
     )
     return _div(fig, name)

@@ -217,22 +217,25 @@ def render_team_health(report: Report, console: Console) -> None:
         return
     import pyarrow as pa
 
-    console.print(
-        rich_table(
-            "Team health: velocity beside empowerment",
-            pa.Table.from_pylist(health.rows),
-            [
-                ("team", "team", "text"),
-                ("recognition_coverage", "recognised 30d", "percent"),
-                ("unrecognised_wins", "unthanked wins", "int"),
-                ("first_response_p50_h", "help P50 h", "number"),
-                ("open_obstacles", "open obstacles", "int"),
-                ("velocity_index", "velocity idx", "ratio"),
-                ("empowerment_index", "empowerment", "percent"),
-            ],
-            caption="; ".join(f"{r['team']}: {r['reading']}" for r in health.rows),
-        )
+    from salesvelocity.console import keep, prose
+
+    view = rich_table(
+        "Team health: velocity beside empowerment",
+        pa.Table.from_pylist(health.rows),
+        [
+            ("team", "team", "text"),
+            ("velocity_index", "velocity idx", "ratio"),
+            ("empowerment_index", "empowerment", "percent"),
+            ("recognition_coverage", "recognised 30d", "percent"),
+            ("unrecognised_wins", "unthanked wins", "int"),
+            ("first_response_p50_h", "help P50", "hours"),
+            ("open_obstacles", "open obstacles", "int"),
+            ("reading", "reading", "text"),
+        ],
     )
+    prose(view.columns[-1])
+    keep(view.columns[-1])
+    console.print(view)
     if health.unrecognised:
         console.print(
             rich_table(
