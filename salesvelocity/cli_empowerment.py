@@ -105,6 +105,7 @@ def pulse_show(
     result = pulse_results(
         store, settings().pulse_min_respondents, "month", parse_day(from_, "--from"), parse_day(to, "--to"), team_id
     )
+    names = dict(store.sql("SELECT team_id, coalesce(name, team_id) FROM teams").fetchall())
     store.close()
     if fmt == Format.json:
         _emit(to_json(result.to_dict()), None, "")
@@ -122,17 +123,20 @@ def pulse_show(
     from rich.table import Table
 
     view = Table(title=f"Pulse (shown where at least {result.k} people answered)", title_justify="left")
-    for header in ("month", "question", "group", "people", "result"):
+    for header in ("month", "question", "team", "people", "result"):
         view.add_column(header, justify="right" if header in ("people", "result") else "left")
     for g in rows[-60:]:
         shown = g.status == "shown"
-        value = (f"eNPS {g.enps:+.0f}" if g.enps is not None else f"{g.mean:.2f}") if shown else g.status
-        view.add_row(
-            f"{g.period_start:%Y-%m}", g.question, g.team_id or g.scope, str(g.respondents) if shown else "", value
+        value = (
+            (f"eNPS {g.enps:+.0f}".replace("-", "−") if g.enps is not None else f"{g.mean:.2f}") if shown else g.status
         )
+        who = names.get(g.team_id, g.team_id) if g.team_id else g.scope
+        view.add_row(f"{g.period_start:%Y-%m}", g.question, who, str(g.respondents) if shown else "", value)
+    view.caption = "mean on the 1–5 scale; eNPS = promoters (9–10) − detractors (0–6), in points"
+    view.caption_justify = "left"
     console.print(view)
     for (team_key, question), lines in result.verdicts.items():
-        console.print(f"  {team_key} {question}: {lines[0]}", highlight=False)
+        console.print(f"  {names.get(team_key, team_key)} {question}: {lines[0]}", highlight=False)
 
 
 @obstacle_app.command("raise")

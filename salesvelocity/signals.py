@@ -135,6 +135,18 @@ RULE_WORDS = {
     2: "3 of 4 points beyond halfway to a limit",
     3: "{n} points in a row on one side of the average",
 }
+#: A point's part in a signal, in a few words (chart hover, terminal column).
+POINT_WORDS = {1: "beyond a limit", 2: "clustered well {side}", 3: "in a run {side} the average"}
+
+
+def point_words(chart: XmR, index: int) -> str:
+    """What flags point ``index`` in plain words ("" when it is noise)."""
+    said = []
+    for signal in chart.signals:
+        if index in signal.points:
+            side = "above" if signal.direction == "up" else "below"
+            said.append(POINT_WORDS[signal.rule].format(side=side))
+    return "; ".join(dict.fromkeys(said))
 
 
 def describe(chart: XmR, labels: Sequence[date], metric: str, unit: str = "periods") -> list[str]:
@@ -142,7 +154,7 @@ def describe(chart: XmR, labels: Sequence[date], metric: str, unit: str = "perio
     if not chart.signals:
         return [
             f"no signal: every {metric} value stays within the natural limits "
-            f"({chart.lower:,.2f} – {chart.upper:,.2f}); the ups and downs are noise"
+            f"({_amount(chart.lower)} – {_amount(chart.upper)}); the ups and downs are noise"
         ]
     lines = []
     for rule in (3, 2, 1):
@@ -155,14 +167,14 @@ def describe(chart: XmR, labels: Sequence[date], metric: str, unit: str = "perio
             first_day = labels[last.points[0]]
             if rule == 3:
                 lines.append(
-                    f"{len(last.points)} {unit} in a row {side} the average since {first_day:%Y-%m-%d}: "
-                    f"{metric} really changed (rule 3)" + _more(found)
+                    f"a run of {len(last.points)} {unit} {side} the average since {first_day:%Y-%m-%d}: "
+                    f"{metric} really changed" + _more(found)
                 )
             elif rule == 2:
                 span = last.points[-1] - last.points[0] + 1
                 lines.append(
                     f"since {first_day:%Y-%m-%d}, {len(last.points)} of {span} {unit} were well {side} the average: "
-                    f"a real shift in {metric} (rule 2)" + _more(found)
+                    f"a real shift in {metric}" + _more(found)
                 )
             else:
                 limit = chart.upper if direction == "up" else chart.lower
@@ -172,9 +184,16 @@ def describe(chart: XmR, labels: Sequence[date], metric: str, unit: str = "perio
                     if len(days) == 1
                     else (f"{len(days)} times, {days[0]:%Y-%m-%d} to {days[-1]:%Y-%m-%d}")
                 )
-                lines.append(f"{metric} went {side} the natural limit ({limit:,.2f}) {when} (rule 1)")
+                lines.append(f"{metric} went {side} the natural limit ({_amount(limit)}) {when}")
     return lines
 
 
 def _more(found: list[Signal]) -> str:
-    return "" if len(found) == 1 else f"; {len(found) - 1} earlier run(s) too"
+    earlier = len(found) - 1
+    return "" if not earlier else f"; {earlier} earlier {'run' if earlier == 1 else 'runs'} too"
+
+
+def _amount(value: float) -> str:
+    if value == 0 or abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"

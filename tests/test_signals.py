@@ -67,10 +67,10 @@ def test_plain_words():
     labels = [date(2026, 1, 5) + timedelta(weeks=i) for i in range(14)]
     chart = xmr(BASE + [10.5] * 8, baseline=6)
     (line,) = describe(chart, labels, "cycle time", unit="weeks")
-    assert line == "8 weeks in a row below the average since 2026-02-16: cycle time really changed (rule 3)"
+    assert line == "a run of 8 weeks below the average since 2026-02-16: cycle time really changed"
     outlier = xmr(BASE + [30.0, 11.0, 31.0], baseline=6)
     assert describe(outlier, labels, "velocity")[0] == (
-        "velocity went above the natural limit (16.85) 2 times, 2026-02-16 to 2026-03-02 (rule 1)"
+        "velocity went above the natural limit (16.85) 2 times, 2026-02-16 to 2026-03-02"
     )
     quiet = xmr(BASE, baseline=6)
     assert describe(quiet, labels, "velocity")[0].startswith("no signal")

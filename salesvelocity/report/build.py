@@ -61,6 +61,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     over_time: OverTime | None = None
     health: TeamHealth | None = None
+    team_name: str | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -68,6 +69,7 @@ class Report:
             "as_of": self.as_of.isoformat(),
             "by": self.by,
             "team": self.team,
+            "team_name": self.team_name,
             "notes": self.notes,
             "sections": {name: table.to_pylist() for name, table in self.sections.items()},
             "over_time": self.over_time.to_dict() if self.over_time else None,
@@ -123,7 +125,7 @@ def build_report(
         scoped = TeamScope(store, team)
     tables = Memo(scoped)
     as_of = window.end
-    report = Report(window.start, window.end, as_of, by, team)
+    report = Report(window.start, window.end, as_of, by, team, team_name=team_name(store, team))
 
     lead_by = by if by in LEAD_GROUPINGS or by is None else None
     if lead_by != by:
@@ -191,6 +193,14 @@ def resolve_team(store: Store, given: str) -> str:
         listed = ", ".join(f"{t} ({n})" if n else t for t, n in teams) or "(none imported)"
         raise MetricError(f"unknown team {given!r}", hint=f"teams are: {listed}")
     return rows[0][0]
+
+
+def team_name(store: Store, team_id: str | None) -> str | None:
+    """The team's name for people to read (its id when it has none)."""
+    if team_id is None:
+        return None
+    row = store.sql("SELECT coalesce(name, team_id) FROM teams WHERE team_id = ?", [team_id]).fetchone()
+    return row[0] if row else team_id
 
 
 def _labelled(tables, by: str | None, expr: ir.Table) -> ir.Table:

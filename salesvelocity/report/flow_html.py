@@ -22,9 +22,35 @@ def trend_charts(trend: Trend) -> list[str]:
     """One XmR chart per group: the series, centre, limits, signal points in red, changes as lines."""
     charts = []
     for i, g in enumerate(trend.groups):
-        xs = [p["period_start"] for p in g.points]
-        ys = [p["value"] for p in g.points]
-        fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines+markers", name=trend.metric, line_color=PALETTE[0]))
+        done = [p for p in g.points if p["status"] == "complete"]
+        fig = go.Figure(
+            go.Scatter(
+                x=[p["period_start"] for p in done],
+                y=[p["value"] for p in done],
+                mode="lines+markers",
+                name=trend.metric,
+                line_color=PALETTE[0],
+            )
+        )
+        # The running period (partial totals) and the edges outside the data: drawn apart, never judged.
+        for status, symbol, words in (
+            ("running", "circle-open", "running — partial, not judged"),
+            ("outside the data", "x-thin-open", "outside the data — not judged"),
+        ):
+            apart = [p for p in g.points if p["status"] == status and p["value"] is not None]
+            if apart:
+                fig.add_trace(
+                    go.Scatter(
+                        x=[p["period_start"] for p in apart],
+                        y=[p["value"] for p in apart],
+                        mode="markers+text" if status == "running" else "markers",
+                        name=words,
+                        text=["running" if status == "running" else "" for _ in apart],
+                        textposition="top center",
+                        marker=dict(color="#9ca3af", size=10, symbol=symbol, line=dict(width=2)),
+                        hovertemplate=f"%{{x|%Y-%m-%d}}: %{{y:,.2f}}<br>{words}<extra></extra>",
+                    )
+                )
         flagged = [p for p in g.points if p["rules"]]
         if flagged:
             fig.add_trace(
@@ -34,7 +60,7 @@ def trend_charts(trend: Trend) -> list[str]:
                     mode="markers",
                     name="signal",
                     marker=dict(color="#dc2626", size=11, symbol="circle-open", line=dict(width=2)),
-                    text=[f"rule {', '.join(map(str, p['rules']))}" for p in flagged],
+                    text=[p["signal"] for p in flagged],
                     hovertemplate="%{x|%Y-%m-%d}: %{y:,.2f}<br>%{text}<extra>signal</extra>",
                 )
             )

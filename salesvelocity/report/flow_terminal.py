@@ -29,7 +29,7 @@ def render_trend(trend: Trend, console: Console, periods: int = 8) -> None:
     console.print(
         Text(
             f"{trend.metric} per {trend.cadence}, {trend.start} – {trend.end}"
-            + (f" — team {trend.team}" if trend.team else ""),
+            + (f" — team {trend.team_name}" if trend.team else ""),
             style="bold",
         )
     )
@@ -41,7 +41,9 @@ def render_trend(trend: Trend, console: Console, periods: int = 8) -> None:
         table.add_column(trend.metric, justify="right")
         table.add_column("signal")
         for p in g.points[-periods:]:
-            flag = "running" if not p["complete"] else ("rule " + ",".join(map(str, p["rules"])) if p["rules"] else "")
+            flag = {"running": "running — not judged yet", "outside the data": "outside the data"}.get(
+                p["status"], p["signal"]
+            )
             table.add_row(f"{p['period_start']}", fmt_number(p["value"], kind), flag)
         console.print(table)
         if g.chart is not None:
@@ -53,14 +55,15 @@ def render_trend(trend: Trend, console: Console, periods: int = 8) -> None:
         for line in g.verdict:
             console.print(f"  → {line}", highlight=False)
     for a in trend.annotations:
-        console.print(f"change {a['at']}: {a['label']} ({a['scope_id'] or 'company'})", highlight=False)
+        console.print(f"change {a['at']}: {a['label']} ({a['scope_name'] or 'company'})", highlight=False)
 
 
 def render_forecast(result: ForecastResult, console: Console) -> None:
     what = "won deals" if result.metric == "count" else "won amount"
     console.print(
         Text(
-            f"Forecast of {what} from {result.as_of}" + (f" — team {result.team}" if result.team else ""), style="bold"
+            f"Forecast of {what} from {result.as_of}" + (f" — team {result.team_name}" if result.team else ""),
+            style="bold",
         )
     )
     console.print(

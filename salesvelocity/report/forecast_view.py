@@ -19,7 +19,7 @@ from salesvelocity.forecast import (
     when,
 )
 from salesvelocity.metrics import TeamScope
-from salesvelocity.report.build import default_window, resolve_team
+from salesvelocity.report.build import default_window, resolve_team, team_name
 from salesvelocity.store import Store
 
 BACKTEST_SPAN_DAYS = 730
@@ -37,6 +37,7 @@ class ForecastResult:
     answers: dict = field(default_factory=dict)
     distribution: list[float] = field(default_factory=list)
     message: str | None = None
+    team_name: str | None = None
 
     def to_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k != "distribution"} | {
@@ -65,6 +66,7 @@ def build_forecast(
         tables = TeamScope(store, team)
     history = daily_throughput(tables, as_of, history_days, metric)
     result = ForecastResult(as_of, metric, team, history_days, trials, seed, float(history.sum()))
+    result.team_name = team_name(store, team)
     rng = np.random.default_rng(seed)
     if by_date is None and reach is None and not target:
         by_date = quarter_end(as_of)

@@ -23,7 +23,7 @@ def render_funnel(report: Report, console: Console) -> None:
     """The funnel sections."""
     s = report.sections
     who = GROUP.get(report.by, report.by or "scope")
-    scope = f" — team {report.team}" if report.team else ""
+    scope = f" — team {report.team_name}" if report.team else ""
     console.print(
         Text(
             f"Funnel report {report.start:%Y-%m-%d} – {report.end:%Y-%m-%d}{scope} (as of {report.as_of:%Y-%m-%d})",

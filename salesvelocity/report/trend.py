@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pyarrow as pa
 
@@ -12,8 +12,9 @@ from salesvelocity.metrics import TeamScope
 from salesvelocity.metrics.cadence import DEFAULT_ANCHOR, check_cadence
 from salesvelocity.metrics.common import with_labels
 from salesvelocity.metrics.series import period_series
-from salesvelocity.report.build import default_window, resolve_team
-from salesvelocity.signals import DEFAULT_BASELINE, MIN_BASELINE, XmR, describe, xmr
+from salesvelocity.report.build import default_window, resolve_team, team_name
+from salesvelocity.schema import LATEST_YEAR
+from salesvelocity.signals import DEFAULT_BASELINE, MIN_BASELINE, XmR, describe, point_words, xmr
 from salesvelocity.store import Store
 
 #: Names users type → series columns.
@@ -47,7 +48,7 @@ DEFAULT_SPAN_DAYS = {"week": 364, "sprint": 364, "month": 730, "quarter": 1095}
 class GroupTrend:
     group: str
     label: str
-    points: list[dict]  # period_start, period_end, complete, value, rules (list of fired rules)
+    points: list[dict]  # period_start, period_end, complete, status, value, rules, signal (words)
     chart: XmR | None
     verdict: list[str]
 
@@ -66,6 +67,7 @@ class Trend:
     sql: str = ""
     wip_by_stage: list[dict] = field(default_factory=list)
     baseline_period: tuple[date, date] | None = None
+    team_name: str | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -74,6 +76,7 @@ class Trend:
             "window": {"from": self.start.isoformat(), "to": self.end.isoformat()},
             "by": self.by,
             "team": self.team,
+            "team_name": self.team_name,
             "annotations": self.annotations,
             "baseline_period": list(self.baseline_period) if self.baseline_period else None,
             "wip_by_stage": self.wip_by_stage,
@@ -114,8 +117,11 @@ def build_trend(
 ) -> Trend:
     """The series of ``metric`` per ``cadence`` period and group, with XmR limits and plain verdicts.
 
-    Only complete periods are judged (a period still running has partial totals). Periods where a
-    ratio has no value (no deal closed, say) are left out of the chart and said so.
+    Only complete periods are judged (a period still running has partial totals; its status is
+    "running"). Periods before the data begins or after it ends (for outcome metrics: before the first
+    close) are shown with status "outside the data" and never judged, so an extract's empty edges do not
+    make a baseline of zeros. Periods where a ratio has no value (no deal closed, say) are left out of the
+    chart and said so.
     """
     if metric not in TREND_METRICS:
         raise MetricError(f"unknown trend metric {metric!r}", hint=f"use one of: {', '.join(TREND_METRICS)}")
@@ -137,7 +143,20 @@ def build_trend(
     expr = period_series(tables, start, end, cadence, by, anchor)
     expr = with_labels(tables, by, expr)
     sql, series = store.execute_sql(expr)
-    result = Trend(metric, cadence, start, end, by, team, series=series, sql=sql, baseline_period=baseline_period)
+    first_day, last_day = _data_span(store, tables, column)
+    result_name = team_name(store, team)
+    result = Trend(
+        metric,
+        cadence,
+        start,
+        end,
+        by,
+        team,
+        series=series,
+        sql=sql,
+        baseline_period=baseline_period,
+        team_name=result_name,
+    )
     rows = series.to_pylist()
     for group in dict.fromkeys(r["group"] for r in rows):
         mine = [r for r in rows if r["group"] == group]
@@ -146,12 +165,14 @@ def build_trend(
                 "period_start": r["period_start"].date(),
                 "period_end": r["period_end"].date(),
                 "complete": r["complete"],
+                "status": _status(r, first_day, last_day),
                 "value": r[column],
                 "rules": [],
+                "signal": "",
             }
             for r in mine
         ]
-        judged = [p for p in points if p["complete"] and p["value"] is not None]
+        judged = [p for p in points if p["status"] == "complete" and p["value"] is not None]
         stretch = None
         if baseline_period is not None:
             inside = [i for i, p in enumerate(judged) if baseline_period[0] <= p["period_start"] < baseline_period[1]]
@@ -164,23 +185,54 @@ def build_trend(
         else:
             if column in NON_NEGATIVE:
                 chart.lower = max(chart.lower, 0.0)  # a count, rate or duration cannot fall below zero
-            for p, rules in zip(judged, chart.point_signals(), strict=True):
+            for i, (p, rules) in enumerate(zip(judged, chart.point_signals(), strict=True)):
                 p["rules"] = rules
+                p["signal"] = point_words(chart, i)
             verdict = describe(chart, [p["period_start"] for p in judged], WORDS[metric], unit=f"{cadence}s")
-        skipped = sum(1 for p in points if p["complete"] and p["value"] is None)
+        skipped = sum(1 for p in points if p["status"] == "complete" and p["value"] is None)
         if skipped:
             verdict.append(f"{skipped} {cadence}(s) without a {WORDS[metric]} value are left out of the chart")
+        outside = sum(1 for p in points if p["status"] == "outside the data")
+        if outside:
+            verdict.append(f"{outside} {cadence}(s) before or after the data are shown but not judged")
         result.groups.append(GroupTrend(group, mine[0]["label"], points, chart, verdict))
     if metric == "wip":
         from salesvelocity.metrics.flow import wip_by_stage
 
         result.wip_by_stage = store.execute(wip_by_stage(tables, start, end, cadence, None, anchor)).to_pylist()
     result.annotations = [
-        {"annotation_id": a, "at": at.date(), "label": label, "scope": scope, "scope_id": sid}
-        for a, at, label, scope, sid in store.sql(
-            'SELECT annotation_id, "at", label, scope, scope_id FROM annotations '
-            'WHERE "at" >= ? AND "at" < ? ORDER BY "at"',
+        {"annotation_id": a, "at": at.date(), "label": label, "scope": scope, "scope_id": sid, "scope_name": name}
+        for a, at, label, scope, sid, name in store.sql(
+            'SELECT a.annotation_id, a."at", a.label, a.scope, a.scope_id, coalesce(t.name, a.scope_id) '
+            "FROM annotations a LEFT JOIN teams t ON a.scope = 'team' AND t.team_id = a.scope_id "
+            'WHERE a."at" >= ? AND a."at" < ? ORDER BY a."at"',
             [start, end],
         ).fetchall()
     ]
     return result
+
+
+#: Metrics about outcomes: their data begins with the first close, not the first new deal.
+OUTCOMES = {"velocity_per_day", "won", "won_amount", "win_rate", "avg_deal_size", "cycle_days"}
+
+
+def _data_span(store: Store, tables, column: str) -> tuple[date | None, date | None]:
+    """The first and last day the data can speak for ``column``: from the first close (outcome metrics)
+    or creation, to the last creation or close."""
+    deals = tables.table("deals")
+    deals = deals.filter(deals.closed_at.isnull() | (deals.closed_at < datetime(LATEST_YEAR + 1, 1, 1)))
+    begins = deals.closed_at.min() if column in OUTCOMES else deals.created_at.min()
+    span = store.execute(
+        deals.aggregate(first=begins, last_created=deals.created_at.max(), last_closed=deals.closed_at.max())
+    ).to_pylist()[0]
+    first = span["first"]
+    last = max((v for v in (span["last_created"], span["last_closed"]) if v is not None), default=None)
+    return (first.date() if first else None), (last.date() if last else None)
+
+
+def _status(row: dict, first: date | None, last: date | None) -> str:
+    """complete, running (the period is not over), or outside the data (it ends before the data begins or
+    starts after it ends)."""
+    if first is None or row["period_end"].date() <= first or (last is not None and row["period_start"].date() > last):
+        return "outside the data"
+    return "complete" if row["complete"] else "running"
