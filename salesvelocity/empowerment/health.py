@@ -143,10 +143,14 @@ def balance(store: Store, as_of: date, k: int = 5, notes: list[str] | None = Non
         }
         for s, e in windows
     ]
+    recognised_any = store.sql("SELECT count(*) FROM recognitions").fetchone()[0] > 0
     coverage = {
         r["team_id"]: r["coverage"]
         for r in store.execute(recognition_coverage(store, datetime.combine(as_of, time.min))).to_pylist()
+        if recognised_any  # no recognitions recorded at all is no data, not 0 %
     }
+    if not recognised_any and notes is not None:
+        notes.append("no recognitions recorded: recognition is left out (record kudos with `salesvelocity recognise`)")
     answered = dict(
         store.sql(
             f"""SELECT p.team_id, avg(CASE WHEN o.first_response_at IS NOT NULL
@@ -167,7 +171,7 @@ def balance(store: Store, as_of: date, k: int = 5, notes: list[str] | None = Non
     for g in sorted(shown, key=lambda g: g.period_start):
         if g.question in ("appreciation", "support") and g.mean is not None:
             latest.setdefault(g.team_id, {})[g.question] = (g.mean - 1) / 4  # type: ignore[index]
-    warnings = _team_warnings(store, as_of, windows[0], pulse)
+    warnings = _team_warnings(store, as_of, windows[0], pulse, recognised_any)
     teams = store.sql("SELECT team_id, coalesce(name, team_id) FROM teams ORDER BY team_id").fetchall()
     out = []
     for team_id, name in teams:
@@ -189,7 +193,9 @@ def balance(store: Store, as_of: date, k: int = 5, notes: list[str] | None = Non
     return out
 
 
-def _team_warnings(store: Store, as_of: date, window: tuple[date, date], pulse) -> dict[str, list[str]]:
+def _team_warnings(
+    store: Store, as_of: date, window: tuple[date, date], pulse, recognised_any: bool = True
+) -> dict[str, list[str]]:
     """Per team, the warnings that stand as of ``as_of``, in words."""
     from salesvelocity.empowerment.recognition import unrecognised_wins
 
@@ -206,7 +212,7 @@ def _team_warnings(store: Store, as_of: date, window: tuple[date, date], pulse) 
             [span.start, moment - timedelta(days=7)],
         ).fetchall()
     )
-    for team_id, n in missed.items():
+    for team_id, n in missed.items() if recognised_any else ():
         if n and n >= UNRECOGNISED_SHARE * won.get(team_id, n):
             found.setdefault(team_id, []).append(f"{n} of {won.get(team_id, n)} wins in 90 days not recognised")
     for o in store.execute(open_obstacles(store, moment)).to_pylist():

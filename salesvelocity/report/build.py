@@ -62,6 +62,8 @@ class Report:
     over_time: OverTime | None = None
     health: TeamHealth | None = None
     team_name: str | None = None
+    #: section → why it has no data and what would provide it (design §4: no data is not zero)
+    no_data: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -71,6 +73,7 @@ class Report:
             "team": self.team,
             "team_name": self.team_name,
             "notes": self.notes,
+            "no_data": self.no_data,
             "sections": {name: table.to_pylist() for name, table in self.sections.items()},
             "over_time": self.over_time.to_dict() if self.over_time else None,
             "team_health": self.health.to_dict() if self.health else None,
@@ -177,9 +180,46 @@ def build_report(
             report.notes += report.health.notes
     finally:
         tables.release()
-    if report.sections["velocity"].num_rows == 0:
-        report.notes.append("no deals were created or closed in this window")
+    _no_data(store, scoped, report)
     return report
+
+
+def _no_data(store: Store, tables, report: Report) -> None:
+    """Say which sections have no input (never 0 % or 100 % for a missing column) and what would give it."""
+    s = report.sections
+
+    def count(sql: str) -> int:
+        return store.sql(sql).fetchone()[0]
+
+    if s["velocity"].num_rows == 0 or not any(r["created"] or r["won"] or r["lost"] for r in s["velocity"].to_pylist()):
+        span = store.sql(
+            "SELECT min(created_at)::DATE, max(greatest(created_at, coalesce(closed_at, created_at)))::DATE FROM deals "
+            f"WHERE coalesce(closed_at, created_at) < TIMESTAMP '{LATEST_YEAR + 1}-01-01'"
+        ).fetchone()
+        where = (
+            f"; the data runs from {span[0]} to {span[1]} — try --from {span[0]} --to {span[1] + timedelta(days=1)}"
+            if span and span[0]
+            else "; the database holds no deals yet — import an export first"
+        )
+        report.notes.append("no deals were created or closed in this window" + where)
+    if not count("SELECT count(*) FROM stage_changes"):
+        why = "no stage history: import stage changes (a history report or stage_changes.csv) to see the funnel"
+        for name in ("funnel", "time_in_stage", "bottleneck", "aging", "stuck_deals"):
+            report.no_data[name] = why
+    leads = s["speed_to_lead"].to_pylist()
+    if not count("SELECT count(*) FROM leads"):
+        report.no_data["speed_to_lead"] = (
+            "no leads: import leads (with created_at and first_touch_at) to see speed-to-lead"
+        )
+    elif leads and all(r["share_never"] == 1.0 for r in leads if r["leads"]):
+        report.no_data["speed_to_lead"] = (
+            "no first-touch times: none of the leads has a first_touch_at; map the first call, e-mail or meeting "
+            "to first_touch_at to measure speed-to-lead"
+        )
+    if not count("SELECT count(*) FROM targets"):
+        report.no_data["coverage"] = "no targets: import targets.csv (scope, period, amount) to see pipeline coverage"
+    if not count("SELECT count(*) FROM deals WHERE expected_close_on IS NOT NULL"):
+        report.no_data["slippage"] = "no expected close dates: map the CRM's close date to expected_close_on"
 
 
 def resolve_team(store: Store, given: str) -> str:

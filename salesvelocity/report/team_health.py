@@ -45,6 +45,9 @@ def build_team_health(store: Store, as_of: date, team: str | None = None, k: int
     wins = store.execute(unrecognised_wins(store, window, moment)).to_pylist()
     still = store.execute(open_obstacles(store, moment, team)).to_pylist()
     result.balance = [b for b in balance(store, as_of, k, result.notes) if team is None or b.team_id == team]
+    recognised_any = store.sql("SELECT count(*) FROM recognitions").fetchone()[0] > 0
+    if not recognised_any:
+        coverage, wins = {}, []
     for b in result.balance:
         c, h = coverage.get(b.team_id, {}), help_.get(b.team_id, {})
         result.rows.append(
@@ -54,7 +57,7 @@ def build_team_health(store: Store, as_of: date, team: str | None = None, k: int
                 "members": c.get("members"),
                 "recognition_coverage": c.get("coverage"),
                 "spread_top_fifth": c.get("spread_top_fifth"),
-                "unrecognised_wins": sum(1 for w in wins if w["team_id"] == b.team_id),
+                "unrecognised_wins": sum(1 for w in wins if w["team_id"] == b.team_id) if recognised_any else None,
                 "first_response_p50_h": h.get("first_response_p50_h"),
                 "open_obstacles": sum(1 for o in still if o["team_id"] == b.team_id),
                 "velocity_index": b.velocity_index,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.console import Console, Group
+from rich.console import Console
 from rich.text import Text
 
 from salesvelocity.output import fmt_number, rich_table
@@ -33,7 +33,10 @@ def render_funnel(report: Report, console: Console) -> None:
     for note in report.notes:
         console.print(Text(f"note: {note}", style="yellow"))
 
-    console.print(
+    show(
+        console,
+        report,
+        "velocity",
         rich_table(
             "Sales velocity",
             s["velocity"],
@@ -48,9 +51,12 @@ def render_funnel(report: Report, console: Console) -> None:
             ],
             caption="velocity = open deals (average) × win rate × avg deal ÷ cycle, per day (Little's law); "
             "won /day = won amount in the window ÷ its days; win rate = won ÷ (won + lost) closed in window",
-        )
+        ),
     )
-    console.print(
+    show(
+        console,
+        report,
+        "cycle",
         rich_table(
             "Cycle length of won deals",
             s["cycle"],
@@ -61,9 +67,12 @@ def render_funnel(report: Report, console: Console) -> None:
                 ("cycle_median_days", "median", "days"),
                 ("cycle_p85_days", "P85", "days"),
             ],
-        )
+        ),
     )
-    console.print(
+    show(
+        console,
+        report,
+        "funnel",
         rich_table(
             "Funnel: stage conversion (deals created in window; skipped stages count as passed)",
             s["funnel"],
@@ -75,14 +84,17 @@ def render_funnel(report: Report, console: Console) -> None:
                 ("conversion", "conversion", "percent"),
                 ("drop_off", "drop-off", "percent"),
             ],
-        )
+        ),
     )
     bottlenecks = [r for r in s["bottleneck"].to_pylist() if r["is_bottleneck"]]
     reading = "; ".join(
         f"{r['pipeline']}: {r['stage']} holds {fmt_number(r['share'], 'percent')} of won deals' time"
         for r in bottlenecks
     )
-    console.print(
+    show(
+        console,
+        report,
+        "time_in_stage",
         rich_table(
             "Time in stage (completed visits, days)",
             s["time_in_stage"],
@@ -95,9 +107,12 @@ def render_funnel(report: Report, console: Console) -> None:
                 ("p95_days", "P95", "days"),
             ],
             caption=f"bottleneck — {reading}" if reading else None,
-        )
+        ),
     )
-    console.print(
+    show(
+        console,
+        report,
+        "aging",
         rich_table(
             "Aging open deals (at risk: age in stage > P85; stuck: > P95)",
             s["aging"],
@@ -108,7 +123,7 @@ def render_funnel(report: Report, console: Console) -> None:
                 ("stuck", "stuck", "int"),
                 ("stuck_amount", "stuck amount", "money"),
             ],
-        )
+        ),
     )
     if s["stuck_deals"].num_rows:
         console.print(
@@ -127,7 +142,10 @@ def render_funnel(report: Report, console: Console) -> None:
                 caption="ask: what would help move this deal on?",
             )
         )
-    console.print(
+    show(
+        console,
+        report,
+        "speed_to_lead",
         rich_table(
             "Speed-to-lead (minutes to first touch)",
             s["speed_to_lead"],
@@ -142,39 +160,55 @@ def render_funnel(report: Report, console: Console) -> None:
                 ("share_60_plus", "60m+", "percent"),
                 ("share_never", "never", "percent"),
             ],
-        )
+        ),
     )
-    console.print(
-        Group(
-            rich_table(
-                "Slippage",
-                s["slippage"],
-                [
-                    ("label", who, "text"),
-                    ("open_deals", "open", "int"),
-                    ("overdue", "overdue", "int"),
-                    ("overdue_amount", "overdue amt", "money"),
-                    ("won_late_share", "won late", "percent"),
-                    ("mean_slip_days", "avg slip", "days"),
-                ],
-                caption="overdue: open past expected close date; won late: closed after it",
-            ),
-            rich_table(
-                "Pipeline coverage of current targets",
-                s["coverage"],
-                [
-                    ("label", who if report.by in ("team", "person") else "scope", "text"),
-                    ("period_end", "period end", "text"),
-                    ("target", "target", "money"),
-                    ("won", "won", "money"),
-                    ("remaining", "remaining", "money"),
-                    ("coverage", "coverage", "ratio"),
-                    ("weighted_coverage", "weighted", "ratio"),
-                ],
-                caption="coverage = open pipeline expected to close in the period ÷ remaining target",
-            ),
-        )
+    show(
+        console,
+        report,
+        "slippage",
+        rich_table(
+            "Slippage",
+            s["slippage"],
+            [
+                ("label", who, "text"),
+                ("open_deals", "open", "int"),
+                ("overdue", "overdue", "int"),
+                ("overdue_amount", "overdue amt", "money"),
+                ("won_late_share", "won late", "percent"),
+                ("mean_slip_days", "avg slip", "days"),
+            ],
+            caption="overdue: open past expected close date; won late: closed after it",
+        ),
     )
+    show(
+        console,
+        report,
+        "coverage",
+        rich_table(
+            "Pipeline coverage of current targets",
+            s["coverage"],
+            [
+                ("label", who if report.by in ("team", "person") else "scope", "text"),
+                ("period_end", "period end", "text"),
+                ("target", "target", "money"),
+                ("won", "won", "money"),
+                ("remaining", "remaining", "money"),
+                ("coverage", "coverage", "ratio"),
+                ("weighted_coverage", "weighted", "ratio"),
+            ],
+            caption="coverage = open pipeline expected to close in the period ÷ remaining target",
+        ),
+    )
+
+
+def show(console: Console, report: Report, name: str, view) -> None:
+    """Print a section's table, or its title and why it has no data (never 0 % or 100 % for a missing input)."""
+    why = report.no_data.get(name)
+    if why is None:
+        console.print(view)
+        return
+    console.print(Text(str(view.title), style="bold"))
+    console.print(Text(f"no data — {why}", style="yellow"))
 
 
 def render_over_time(report: Report, console: Console) -> None:
