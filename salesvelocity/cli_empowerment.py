@@ -186,13 +186,10 @@ def obstacle_list(
     team_id = resolve_team(store, team) if team else None
     still = store.execute(open_obstacles(store, day, team_id))
     help_ = store.execute(time_to_help(store, Window.of(day.replace(year=day.year - 1), day)))
-    people = dict(store.sql("SELECT person_id, coalesce(name, person_id) FROM people").fetchall())
     teams = dict(store.sql("SELECT team_id, coalesce(name, team_id) FROM teams").fetchall())
     store.close()
     import pyarrow as pa
 
-    raisers = [people.get(p, p) for p in still.column("raised_by").to_pylist()]
-    still = still.append_column("raised_by_name", pa.array(raisers, pa.string()))
     help_ = help_.append_column(
         "team", pa.array([teams.get(t, "all teams" if t == "all" else t) for t in help_.column("team_id").to_pylist()])
     )

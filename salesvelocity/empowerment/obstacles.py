@@ -57,25 +57,26 @@ def time_to_help(tables: Tables, window: Window = ALL_TIME, by_team: bool = True
 
 def open_obstacles(tables: Tables, as_of: date | datetime, team: str | None = None) -> ir.Table:
     """Obstacles raised by ``as_of`` and not resolved by then. Columns: ``obstacle_id``, ``raised_by``,
-    ``team_id``, ``title``, ``category``, ``deal_id``, ``raised_at``, ``responded`` (bool), ``age_days``.
-    Oldest first."""
+    ``raised_by_name`` (the person's name, else the id), ``team_id``, ``title``, ``category``, ``deal_id``,
+    ``raised_at``, ``responded`` (bool), ``age_days``. Oldest first."""
     moment = as_datetime(as_of)
     obstacles = tables.table("obstacles")
     still = obstacles.filter(
         obstacles.raised_at <= moment, obstacles.resolved_at.isnull() | (obstacles.resolved_at > moment)
     )
-    people = tables.table("people").select(_pid="person_id", team_id="team_id")
+    people = tables.table("people").select(_pid="person_id", _name="name", team_id="team_id")
     still = still.left_join(people, still.raised_by == people._pid)
     if team is not None:
         still = still.filter(still.team_id == team)
     return still.select(
         "obstacle_id",
         "raised_by",
-        "team_id",
-        "title",
-        "category",
-        "deal_id",
-        "raised_at",
+        raised_by_name=still._name.fill_null(still.raised_by),
+        team_id=still.team_id,
+        title=still.title,
+        category=still.category,
+        deal_id=still.deal_id,
+        raised_at=still.raised_at,
         responded=still.first_response_at.notnull() & (still.first_response_at <= moment),
         age_days=days_between(ibis.literal(moment), still.raised_at),
     ).order_by(ibis.desc("age_days"))

@@ -39,10 +39,12 @@ from salesvelocity.schema import LATEST_YEAR
 from salesvelocity.store import Store
 
 if TYPE_CHECKING:
+    from salesvelocity.report.headline import Headline
     from salesvelocity.report.over_time import OverTime
     from salesvelocity.report.team_health import TeamHealth
 
 DEFAULT_DAYS = 90
+DEFAULT_CURRENCY = "EUR"  # the schema's default for a deal without one
 STUCK_LIST_LIMIT = 25
 SCATTER_LIMIT = 5000
 
@@ -64,6 +66,8 @@ class Report:
     team_name: str | None = None
     #: section → why it has no data and what would provide it (design §4: no data is not zero)
     no_data: dict[str, str] = field(default_factory=dict)
+    headline: Headline | None = None
+    currency: str = "EUR"
 
     def to_dict(self) -> dict:
         return {
@@ -72,8 +76,10 @@ class Report:
             "by": self.by,
             "team": self.team,
             "team_name": self.team_name,
+            "currency": self.currency,
             "notes": self.notes,
             "no_data": self.no_data,
+            "headline": self.headline.to_dict() if self.headline else None,
             "sections": {name: table.to_pylist() for name, table in self.sections.items()},
             "over_time": self.over_time.to_dict() if self.over_time else None,
             "team_health": self.health.to_dict() if self.health else None,
@@ -154,6 +160,7 @@ def build_report(
 
     expressions: dict[str, ir.Table] = {
         "velocity": sales_velocity(tables, window, by),
+        "velocity_overall": sales_velocity(tables, window, None),
         "cycle": _labelled(tables, by, cycle_length(tables, window, by)),
         "cycle_overall": cycle_length(tables, window, None),
         "funnel": funnel(tables, window, None),
@@ -181,7 +188,26 @@ def build_report(
     finally:
         tables.release()
     _no_data(store, scoped, report)
+    report.currency = _currency(tables, store, report)
+    from salesvelocity.report.headline import build_headline
+
+    report.headline = build_headline(report)
     return report
+
+
+def _currency(tables, store: Store, report: Report) -> str:
+    """The currency every amount is in; several currencies are never summed silently — the report says so."""
+    deals = tables.table("deals")
+    found = sorted(
+        r["c"] for r in store.execute(deals.select(c=deals.currency.fill_null(DEFAULT_CURRENCY)).distinct()).to_pylist()
+    )
+    if len(found) <= 1:
+        return found[0] if found else DEFAULT_CURRENCY
+    report.notes.append(
+        f"deals are in several currencies ({', '.join(found)}); amounts below add them up without conversion — "
+        "import each currency apart, or filter the export to one currency, for amounts you can trust"
+    )
+    return "mixed " + "/".join(found)
 
 
 def _no_data(store: Store, tables, report: Report) -> None:

@@ -52,7 +52,7 @@ def velocity_chart(report: Report) -> str:
             "<br>win rate %{customdata[1]}<br>avg deal %{customdata[2]}<br>cycle %{customdata[3]}<extra></extra>",
         )
     )
-    fig.update_layout(title="Sales velocity per day", yaxis_title="currency per day")
+    fig.update_layout(title=f"Sales velocity per day ({report.currency})", yaxis_title=f"{report.currency} per day")
     return _div(fig, "velocity")
 
 
@@ -210,4 +210,5 @@ def render_html(report: Report) -> str:
         generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
         version=salesvelocity.__version__,
         no_data=NO_DATA,
+        currency=report.currency,
     )

@@ -29,6 +29,7 @@ class OverTime:
     daily: np.ndarray = field(default_factory=lambda: np.zeros(0))
     forecast: ForecastResult | None = None
     judgments: list[Judgment] = field(default_factory=list)
+    overall: Trend | None = None  # the whole selection's weekly velocity (the headline's usual level)
 
     def to_dict(self) -> dict:
         return {
@@ -48,10 +49,12 @@ def build_over_time(
     ``tables`` may be the report's (memoised, team-scoped) tables so shared intermediates are reused.
     """
     trend = build_trend(store, "velocity", "week", None, end, by, team, today=end)
+    # The whole selection's own series: the headline's "usual level" and verdict.
+    overall = trend if by is None else build_trend(store, "velocity", "week", None, end, None, team, today=end)
     if tables is None:
         tables = TeamScope(store, trend.team) if trend.team else store
     pipeline = store.sql("SELECT pipeline FROM deals GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()
-    result = OverTime(trend)
+    result = OverTime(trend, overall=overall)
     if pipeline:
         result.cfd_pipeline = pipeline[0]
         rows = store.execute(cumulative_flow(tables, end - timedelta(days=CFD_DAYS), end, pipeline[0]))

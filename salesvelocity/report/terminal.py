@@ -26,10 +26,12 @@ def render_funnel(report: Report, console: Console) -> None:
     scope = f" — team {report.team_name}" if report.team else ""
     console.print(
         Text(
-            f"Funnel report {report.start:%Y-%m-%d} – {report.end:%Y-%m-%d}{scope} (as of {report.as_of:%Y-%m-%d})",
+            f"Funnel report {report.start:%Y-%m-%d} – {report.end:%Y-%m-%d}{scope} (as of {report.as_of:%Y-%m-%d}; "
+            f"amounts in {report.currency})",
             style="bold",
         )
     )
+    render_headline(report, console)
     for note in report.notes:
         console.print(Text(f"note: {note}", style="yellow"))
 
@@ -199,6 +201,21 @@ def render_funnel(report: Report, console: Console) -> None:
             caption="coverage = open pipeline expected to close in the period ÷ remaining target",
         ),
     )
+
+
+def render_headline(report: Report, console: Console) -> None:
+    """The first screen: won vs target, velocity against its usual level, won per day, what needs you now."""
+    if report.headline is None:
+        return
+    console.print(Text("At a glance", style="bold"))
+    for tile in report.headline.tiles:
+        if tile.key == "needs_you":
+            console.print(Text(f"  {tile.title}:", style="bold"))
+            for line in report.headline.needs_you or [tile.detail]:
+                console.print(Text(f"  • {line}"))
+            continue
+        unit = f"\u00a0{report.currency}/day" if tile.key in ("velocity", "won_per_day") and tile.tone != "nodata" else ""
+        console.print(Text(f"  {tile.title}: {tile.value}{unit} — {tile.detail}"))
 
 
 def show(console: Console, report: Report, name: str, view) -> None:

@@ -20,6 +20,7 @@ from salesvelocity.report.terminal import render_terminal
 
 SECTIONS = {
     "velocity",
+    "velocity_overall",
     "cycle",
     "cycle_overall",
     "funnel",
