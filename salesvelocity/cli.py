@@ -559,7 +559,7 @@ def forecast(
         history_days,
         trials,
         seed,
-        run_backtest,
+        run_backtest or fmt == Format.html,  # the page carries every answer
     )
     store.close()
     if fmt == Format.table:

@@ -5,14 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import plotly.graph_objects as go
-from jinja2 import Environment, PackageLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
 import salesvelocity
 from salesvelocity.empowerment.health import EMPOWERED, PersonHealth, TeamBalance
-from salesvelocity.report.html import PALETTE, _div
-
-_env = Environment(loader=PackageLoader("salesvelocity.report", "templates"), autoescape=select_autoescape(["html"]))
+from salesvelocity.report.html import PALETTE, _div, _env
 
 
 def quadrant_chart(teams: list[TeamBalance], name: str = "balance") -> str:
@@ -32,10 +29,10 @@ def quadrant_chart(teams: list[TeamBalance], name: str = "balance") -> str:
     fig.add_hline(y=1.0, line_dash="dash", line_color="#6b7280")
     fig.add_vline(x=EMPOWERED, line_dash="dash", line_color="#6b7280")
     for x, y, label in (
-        (0.95, 1.0, "moving well, supported"),
-        (0.05, 1.0, "fast but strained"),
-        (0.95, 0.0, "supported, slower"),
-        (0.05, 0.0, "slower, under-supported"),
+        (1.0, 1.0, "moving well"),
+        (0.0, 1.0, "fast, strained"),
+        (1.0, 0.0, "supported, slower"),
+        (0.0, 0.0, "slower, strained"),
     ):
         fig.add_annotation(
             x=x,
@@ -46,7 +43,7 @@ def quadrant_chart(teams: list[TeamBalance], name: str = "balance") -> str:
             showarrow=False,
             xanchor="right" if x > 0.5 else "left",
             yanchor="top" if y > 0.5 else "bottom",
-            font=dict(color="#6b7280"),
+            font=dict(color="#6b7280", size=10),
         )
     # 1.0 (as usual) sits inside the chart, so the quadrants are visible whatever the data.
     ys = [t.velocity_index for t in known] or [1.0]
@@ -65,6 +62,7 @@ def quadrant_chart(teams: list[TeamBalance], name: str = "balance") -> str:
 def health_page(teams: list[TeamBalance], people: list[PersonHealth], day: date) -> str:
     return _env.get_template("health.html").render(
         teams=teams,
+        team_names={t.team_id: t.name for t in teams},
         people=people,
         day=day,
         chart=quadrant_chart(teams),

@@ -7,15 +7,13 @@ from datetime import datetime
 
 import numpy as np
 import plotly.graph_objects as go
-from jinja2 import Environment, PackageLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
 import salesvelocity
+from salesvelocity.output import fmt_number
 from salesvelocity.report.forecast_view import ForecastResult
-from salesvelocity.report.html import PALETTE, _div
+from salesvelocity.report.html import PALETTE, _div, _env, wrap_title
 from salesvelocity.report.trend import Trend
-
-_env = Environment(loader=PackageLoader("salesvelocity.report", "templates"), autoescape=select_autoescape(["html"]))
 
 
 def trend_charts(trend: Trend) -> list[str]:
@@ -73,14 +71,24 @@ def trend_charts(trend: Trend) -> list[str]:
                 fig.add_hline(
                     y=y, line_dash=dash, line_color="#6b7280", annotation_text=name, annotation_position="top left"
                 )
+        first, last = (xs[0], xs[-1]) if (xs := [p["period_start"] for p in g.points]) else (None, None)
         for a in trend.annotations:
             if a["scope"] == "company" or a["scope_id"] == g.group:
-                fig.add_vline(
-                    x=datetime.combine(a["at"], datetime.min.time()).timestamp() * 1000,
-                    line_color="#9333ea",
-                    line_dash="dot",
-                    annotation_text=a["label"],
-                    annotation_position="top right",
+                at = datetime.combine(a["at"], datetime.min.time())
+                fig.add_vline(x=at.timestamp() * 1000, line_color="#9333ea", line_dash="dot")
+                # The label reads away from the chart's nearer edge and wraps, so a phone shows all of it.
+                late = first is not None and (a["at"] - first) > (last - a["at"])
+                fig.add_annotation(
+                    x=at,
+                    y=1,
+                    yref="paper",
+                    text=wrap_title(a["label"], 18),
+                    showarrow=False,
+                    xanchor="right" if late else "left",
+                    yanchor="top",
+                    align="right" if late else "left",
+                    font=dict(color="#9333ea", size=11),
+                    bgcolor="rgba(255,255,255,0.85)",
                 )
         fig.update_layout(title=f"{g.label}: {trend.metric} per {trend.cadence}", showlegend=False)
         charts.append(_div(fig, f"trend-{i}"))
@@ -127,18 +135,35 @@ def forecast_chart(result: ForecastResult, name: str = "forecast") -> str:
     fig = go.Figure(go.Histogram(x=result.distribution, marker_color=PALETTE[0], nbinsx=60))
     a = result.answers.get("how_many")
     if a:
-        for c, color in (("50", PALETTE[1]), ("85", PALETTE[2]), ("95", PALETTE[6])):
-            fig.add_vline(
-                x=a["by_confidence"][c],
-                line_dash="dash",
-                line_color=color,
-                annotation_text=f"{c} %: {a['by_confidence'][c]:,.0f}",
-                annotation_position="top left",
+        # Labels stacked at three heights, so that close lines never print over each other.
+        for k, (c, color) in enumerate((("50", PALETTE[1]), ("85", PALETTE[2]), ("95", PALETTE[6]))):
+            x = a["by_confidence"][c]
+            fig.add_vline(x=x, line_dash="dash", line_color=color)
+            fig.add_annotation(
+                x=x,
+                y=1.0 - 0.09 * k,
+                xref="x",
+                yref="paper",
+                text=f"{c} %: {x:,.0f}",
+                showarrow=False,
+                xanchor="right",
+                font=dict(color=color),
+                bgcolor="rgba(255,255,255,0.8)",
             )
-        title = f"Simulated totals by {a['by_date']} ({result.trials:,} trials)"
+        goal = result.answers.get("target", {})
+        if goal.get("remaining"):
+            fig.add_vline(
+                x=goal["remaining"],
+                line_color="#111827",
+                annotation_text=f"to go: {goal['remaining']:,.0f}",
+                annotation_position="bottom right",
+            )
+        title = f"Simulated totals by {a['by_date']}"
     else:
         title = "Simulated days to reach the total"
-    fig.update_layout(title=title, xaxis_title="total" if a else "days", yaxis_title="trials", bargap=0.02)
+    fig.update_layout(
+        title=title, xaxis_title="total" if a else "days", yaxis_title=f"trials (of {result.trials:,})", bargap=0.02
+    )
     return _div(fig, name)
 
 
@@ -163,12 +188,72 @@ def trend_page(trend: Trend) -> str:
 
 
 def forecast_page(result: ForecastResult) -> str:
+    """The forecast's answers in words and tables first (how much, when, the target, the backtest and the
+    open pipeline beside it), then the simulated distribution."""
     notes = [result.message] if result.message else []
-    body = [] if result.message else [("Forecast", forecast_chart(result))]
-    return _page(f"Forecast from {result.as_of}", body, notes)
+    what = "won deals" if result.metric == "count" else "won amount"
+    scope = f" — team {result.team_name}" if result.team else ""
+    if result.message:
+        return _page(f"Forecast of {what} from {result.as_of}{scope}", [], notes)
+    kind = "int" if result.metric == "count" else "money"
+    body = [("The answers", _answers_html(result, kind)), ("Simulated outcomes", forecast_chart(result))]
+    method = (
+        f"{result.trials:,} simulated futures, each drawing days at random from the last {result.history_days} "
+        f"days of daily {what} ({fmt_number(result.history_total, kind)} in them); seed {result.seed}."
+    )
+    body.append(("How this is computed", f"<p class='reading'>{_esc(method)}</p>"))
+    return _page(f"Forecast of {what} from {result.as_of}{scope}", body, notes)
+
+
+def _answers_html(result: ForecastResult, kind: str) -> str:
+    a = result.answers
+    parts = []
+    if "how_many" in a:
+        h = a["how_many"]
+        rows = "".join(
+            f"<tr><td>{c} %</td><td>{_esc(fmt_number(v, kind))}</td></tr>" for c, v in h["by_confidence"].items()
+        )
+        parts.append(
+            f"<div><h3>How much by {h['by_date']}?</h3><p class='reading'>At least "
+            f"<strong>{_esc(fmt_number(h['by_confidence']['85'], kind))}</strong> with 85 % confidence.</p>"
+            f"<table id='answer-how-many'><tr><th>confidence</th><th>at least</th></tr>{rows}</table></div>"
+        )
+    if "when" in a:
+        w = a["when"]
+        rows = "".join(
+            f"<tr><td>{c} %</td><td>{d or 'not within 3 years'}</td></tr>" for c, d in w["by_confidence"].items()
+        )
+        parts.append(
+            f"<div><h3>When will we reach {_esc(fmt_number(w['reach'], kind))}?</h3>"
+            f"<p class='reading'>By <strong>{w['by_confidence']['85'] or 'not within 3 years'}</strong> "
+            f"with 85 % confidence.</p>"
+            f"<table id='answer-when'><tr><th>confidence</th><th>by</th></tr>{rows}</table></div>"
+        )
+    said = []
+    t = a.get("target")
+    if t is not None:
+        if "message" in t:
+            said.append(f"Target: {t['message']}.")
+        else:
+            said.append(
+                f"Target {fmt_number(t['target'], kind)} for {t['period'][0]} – {t['period'][1]}: "
+                f"{fmt_number(t['so_far'], kind)} so far, {fmt_number(t['remaining'], kind)} to go in "
+                f"{t['days_left']} days — a {fmt_number(t['probability'], 'percent')} chance of reaching it."
+            )
+    b = a.get("backtest")
+    if b is not None:
+        said.append(
+            f"Backtest: in {b['hits']} of {b['origins']} past forecasts the real {b['horizon_days']}-day outcome "
+            f"was at or above the 85 % line ({fmt_number(b['hit_rate'], 'percent')}; well calibrated is near 85 %)."
+        )
+    p = a.get("pipeline")
+    if p is not None:
+        said.append(f"Open pipeline: {p['reading']}.")
+    grid = f"<div class='grid'>{''.join(parts)}</div>" if parts else ""
+    return grid + "".join(f"<p class='reading answer'>{_esc(s)}</p>" for s in said)
 
 
 def _esc(text: str) -> str:
-    from markupsafe import escape
+    from salesvelocity.report.html import nowrap
 
-    return str(escape(text))
+    return str(nowrap(text))

@@ -102,6 +102,8 @@ def render_forecast(result: ForecastResult, console: Console) -> None:
                 f"{a['days_left']} days → {fmt_number(a['probability'], 'percent')} chance",
                 highlight=False,
             )
+    if "pipeline" in result.answers:
+        console.print(f"Open pipeline: {result.answers['pipeline']['reading']}", highlight=False)
     if "backtest" in result.answers:
         a = result.answers["backtest"]
         console.print(

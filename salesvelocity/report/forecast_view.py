@@ -99,7 +99,28 @@ def build_forecast(
             if not result.distribution:
                 result.distribution = [float(d) for d in answer.days if np.isfinite(d)]
         if target:
-            result.answers["target"] = _target_probability(store, tables, team, as_of, history, metric, trials, rng)
+            goal = _target_probability(store, tables, team, as_of, history, metric, trials, rng)
+            result.answers["target"] = goal
+            if "period" in goal and "how_many" not in result.answers:
+                # The chart and the "how much" answer to the target period's end, beside the chance.
+                period_end = goal["period"][1]
+                answer = how_many(history, goal["days_left"], trials, rng)
+                result.answers["how_many"] = {
+                    "by_date": period_end,
+                    "days": goal["days_left"],
+                    "by_confidence": {str(c): v for c, v in answer.by_confidence.items()},
+                }
+                result.distribution = answer.totals.tolist()
+            if goal.get("remaining") and "when" not in result.answers:
+                answer = when(history, goal["remaining"], trials, rng)
+                result.answers["when"] = {
+                    "reach": goal["remaining"],
+                    "by_confidence": {str(c): d for c, d in answer.dates(as_of).items()},
+                }
+        if "how_many" in result.answers:
+            result.answers["pipeline"] = _pipeline(
+                store, tables, as_of, result.answers["how_many"]["by_date"], metric, result.answers
+            )
         if run_backtest:
             span = daily_throughput(tables, as_of, BACKTEST_SPAN_DAYS, metric)
             first = int(np.argmax(span > 0)) if span.any() else len(span)
@@ -113,6 +134,45 @@ def build_forecast(
     except NotEnoughHistory as exc:
         result.message = f"not enough history: {exc}"
     return result
+
+
+def _pipeline(store, tables, as_of: date, by_date: date, metric: str, answers: dict) -> dict:
+    """The open pipeline expected to close by ``by_date``, beside the forecast: the forecast resamples the
+    past pace and does not look at open deals, so a thin pipeline is said out loud."""
+    from datetime import datetime, time
+
+    deals = tables.table("deals")
+    moment = datetime.combine(as_of, time.min)
+    still = deals.filter(
+        deals.created_at < moment,
+        deals.closed_at.isnull() | (deals.closed_at >= moment),
+        deals.expected_close_on >= as_of,
+        deals.expected_close_on <= by_date,
+    )
+    value = still.amount.cast("float64").sum() if metric == "amount" else still.count().cast("float64")
+    (row,) = store.execute(value.name("open").as_table()).to_pylist()
+    open_value = float(row["open"] or 0.0)
+    likely = answers["how_many"]["by_confidence"]["50"]
+    goal = answers.get("target", {})
+    remaining = goal.get("remaining")
+    said = {
+        "by_date": by_date,
+        "open_expected": open_value,
+        "forecast_50": likely,
+        "coverage_of_remaining": open_value / remaining if remaining else None,
+    }
+    if likely and open_value < likely:
+        said["reading"] = (
+            f"the open pipeline expected to close by {by_date} ({open_value:,.0f}) is less than the likely "
+            f"forecast ({likely:,.0f}): the forecast assumes the past pace goes on, including deals not yet "
+            "in the pipeline — treat it as optimistic unless new deals keep coming"
+        )
+    else:
+        said["reading"] = (
+            f"the open pipeline expected to close by {by_date} ({open_value:,.0f}) can carry the likely "
+            f"forecast ({likely:,.0f}) — if those deals close at the usual rate"
+        )
+    return said
 
 
 def quarter_end(day: date) -> date:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import plotly.graph_objects as go
 import plotly.io as pio
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 from plotly.offline import get_plotlyjs
 
 import salesvelocity
@@ -15,14 +17,49 @@ from salesvelocity.report.build import Report
 
 PALETTE = ["#2563eb", "#16a34a", "#ea580c", "#9333ea", "#0891b2", "#ca8a04", "#db2777", "#4b5563"]
 LAYOUT = dict(
-    template="plotly_white", margin=dict(l=60, r=20, t=40, b=50), height=360, font=dict(family="system-ui, sans-serif")
+    template="plotly_white",
+    margin=dict(l=60, r=20, t=40, b=50),
+    height=360,
+    font=dict(family="system-ui, sans-serif"),
+    title_font_size=15,
 )
 _env = Environment(loader=PackageLoader("salesvelocity.report", "templates"), autoescape=select_autoescape(["html"]))
 _env.filters["num"] = fmt_number
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def nowrap(text: object) -> Markup:
+    """Escaped ``text`` whose dates never break at their hyphens (a browser would split 2026-12-31)."""
+    return Markup(_DATE.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', str(escape(str(text)))))
+
+
+_env.filters["nw"] = nowrap
+
+
+#: A chart title longer than this wraps onto lines of at most this many characters: Plotly never wraps a
+#: title itself, and a phone (360 px) shows about 40 characters of it.
+TITLE_CHARS = 34
+
+
+def wrap_title(text: str, width: int = TITLE_CHARS) -> str:
+    """``text`` with ``<br>`` between words so that no line is longer than ``width`` (Plotly's line break)."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return "<br>".join(lines)
 
 
 def _div(fig: go.Figure, name: str) -> str:
     fig.update_layout(**LAYOUT)
+    title = fig.layout.title.text
+    if title and "<br>" not in title and len(title) > TITLE_CHARS:
+        wrapped = wrap_title(title)
+        fig.update_layout(title_text=wrapped, margin_t=40 + 22 * wrapped.count("<br>") + 20)
     return pio.to_html(
         fig,
         full_html=False,

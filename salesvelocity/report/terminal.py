@@ -214,7 +214,9 @@ def render_headline(report: Report, console: Console) -> None:
             for line in report.headline.needs_you or [tile.detail]:
                 console.print(Text(f"  • {line}"))
             continue
-        unit = f"\u00a0{report.currency}/day" if tile.key in ("velocity", "won_per_day") and tile.tone != "nodata" else ""
+        unit = (
+            f"\u00a0{report.currency}/day" if tile.key in ("velocity", "won_per_day") and tile.tone != "nodata" else ""
+        )
         console.print(Text(f"  {tile.title}: {tile.value}{unit} — {tile.detail}"))
 
 
