@@ -248,11 +248,12 @@ def coach(
 
     store = open_store()
     prompts = coaching_prompts(store, person, _as_of(store, as_of))
+    found = store.sql("SELECT coalesce(name, person_id) FROM people WHERE person_id = ?", [person]).fetchone()
     store.close()
     if fmt == Format.json:
         _emit(to_json([dataclasses.asdict(p) for p in prompts]), None, "")
         return
-    console.print(f"1:1 agenda for {person}", style="bold", highlight=False)
+    console.print(f"1:1 agenda for {found[0] if found else person}", style="bold", highlight=False)
     for i, p in enumerate(prompts, 1):
         console.print(f"{i}. {p.question}", highlight=False)
         console.print(f"   why: {p.reason}", style="dim", highlight=False)

@@ -9,7 +9,7 @@ from rich.text import Text
 from salesvelocity.output import fmt_number
 from salesvelocity.patience import Judgment
 from salesvelocity.report.forecast_view import ForecastResult
-from salesvelocity.report.trend import Trend
+from salesvelocity.report.trend import WORDS, Trend
 
 KIND = {
     "velocity": "money",
@@ -36,10 +36,14 @@ def render_trend(trend: Trend, console: Console, periods: int = 8) -> None:
     if not trend.groups:
         console.print("no data in this window")
     for g in trend.groups:
-        table = Table(title=f"{g.label}", title_justify="left", show_edge=False)
+        from salesvelocity.console import prose
+
+        label = "all deals" if g.group == "all" else g.label
+        table = Table(title=label, title_justify="left", show_edge=False)
         table.add_column("period")
-        table.add_column(trend.metric, justify="right")
+        table.add_column(WORDS.get(trend.metric, trend.metric), justify="right")
         table.add_column("signal")
+        prose(table.columns[2])
         for p in g.points[-periods:]:
             flag = {"running": "running — not judged yet", "outside the data": "outside the data"}.get(
                 p["status"], p["signal"]
