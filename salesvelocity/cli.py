@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -62,18 +63,36 @@ def main_options(
         typer.Option("--db", help="Database URL or DuckDB file [env SALESVELOCITY_DB; default salesvelocity.duckdb]."),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="Language of what you read: en or nl [env SALESVELOCITY_LANGUAGE; default en]."),
+    ] = None,
+    csv_locale: Annotated[
+        str | None,
+        typer.Option("--csv-locale", help="CSV for a spreadsheet in this locale: en or nl (; and decimal commas)."),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
+    from salesvelocity.i18n import set_csv_locale, set_language
+
     _state["db"] = db
     _state["debug"] = debug
+    _state["lang"], _state["csv_locale"] = lang, csv_locale
+    # The flags win; otherwise the environment now, and the settings file once a command reads settings.
+    set_language(lang or os.environ.get("SALESVELOCITY_LANGUAGE"))
+    set_csv_locale(csv_locale or os.environ.get("SALESVELOCITY_CSV_LOCALE"))
 
 
 def settings():
     from salesvelocity.config import load_settings
+    from salesvelocity.i18n import set_csv_locale, set_language
 
-    return load_settings(db=_state["db"])
+    found = load_settings(db=_state["db"], language=_state.get("lang"), csv_locale=_state.get("csv_locale"))
+    set_language(found.language)
+    set_csv_locale(found.csv_locale)
+    return found
 
 
 def open_store(create: bool = False) -> Store:
@@ -577,14 +596,16 @@ def forecast(
 
 
 def _forecast_csv(result) -> str:
-    lines = ["question,confidence,answer"]
+    from salesvelocity.output import rows_csv
+
+    rows = []
     for question, answer in result.answers.items():
         for confidence, value in (answer.get("by_confidence") or {}).items():
-            lines.append(f"{question},{confidence},{'' if value is None else value}")
+            rows.append((question, confidence, value))
         for key in ("probability", "hit_rate"):
             if key in answer:
-                lines.append(f"{question},{key},{answer[key]}")
-    return "\n".join(lines) + "\n"
+                rows.append((question, key, answer[key]))
+    return rows_csv(["question", "confidence", "answer"], rows)
 
 
 @app.command()

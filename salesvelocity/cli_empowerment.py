@@ -22,6 +22,8 @@ from salesvelocity.cli import (
     settings,
     to_json,
 )
+from salesvelocity.i18n import _
+from salesvelocity.i18n import day as show_day
 
 pulse_app = typer.Typer(
     help="Anonymous pulse check-ins: answer, and see results shown only over ≥ k people.", no_args_is_help=True
@@ -122,9 +124,9 @@ def pulse_show(
         return
     from rich.table import Table
 
-    view = Table(title=f"Pulse (shown where at least {result.k} people answered)", title_justify="left")
-    for header in ("month", "question", "team", "people", "result"):
-        view.add_column(header, justify="right" if header in ("people", "result") else "left")
+    view = Table(title=_("Pulse (shown where at least {k} people answered)", k=result.k), title_justify="left")
+    for header in (_("month"), _("question"), _("team"), _("people"), _("result")):
+        view.add_column(header, justify="right" if header in (_("people"), _("result")) else "left")
     for g in rows[-60:]:
         shown = g.status == "shown"
         value = (
@@ -132,11 +134,11 @@ def pulse_show(
         )
         who = names.get(g.team_id, g.team_id) if g.team_id else g.scope
         view.add_row(f"{g.period_start:%Y-%m}", g.question, who, str(g.respondents) if shown else "", value)
-    view.caption = "mean on the 1–5 scale; eNPS = promoters (9–10) − detractors (0–6), in points"
+    view.caption = _("mean on the 1–5 scale; eNPS = promoters (9–10) − detractors (0–6), in points")
     view.caption_justify = "left"
     console.print(view)
     for (team_key, question), lines in result.verdicts.items():
-        console.print(f"  {names.get(team_key, team_key)} {question}: {lines[0]}", highlight=False)
+        console.print(f"  {names.get(team_key, team_key)} {_(question)}: {lines[0]}", highlight=False)
 
 
 @obstacle_app.command("raise")
@@ -205,29 +207,29 @@ def obstacle_list(
 
     console.print(
         rich_table(
-            "Open obstacles, oldest first",
+            _("Open obstacles, oldest first"),
             still,
             [
-                ("raised_by_name", "raised by", "text"),
-                ("title", "title", "text"),
-                ("age_days", "open for", "days"),
-                ("responded", "answered", "yes_no"),
-                ("category", "kind", "text"),
-                ("obstacle_id", "id", "text"),
+                ("raised_by_name", _("raised by"), "text"),
+                ("title", _("title"), "text"),
+                ("age_days", _("open for"), "days"),
+                ("responded", _("answered"), "yes_no"),
+                ("category", _("kind"), "text"),
+                ("obstacle_id", _("id"), "text"),
             ],
         )
     )
     console.print(
         rich_table(
-            "Time to help over the last year",
+            _("Time to help over the last year"),
             help_,
             [
-                ("team", "team", "text"),
-                ("raised", "raised", "int"),
-                ("first_response_p50_h", "first answer P50", "hours"),
-                ("first_response_p85_h", "P85", "hours"),
-                ("resolve_p50_h", "resolved P50", "hours"),
-                ("resolve_p85_h", "P85", "hours"),
+                ("team", _("team"), "text"),
+                ("raised", _("raised"), "int"),
+                ("first_response_p50_h", _("first answer P50"), "hours"),
+                ("first_response_p85_h", _("P85"), "hours"),
+                ("resolve_p50_h", _("resolved P50"), "hours"),
+                ("resolve_p85_h", _("P85"), "hours"),
             ],
         )
     )
@@ -253,10 +255,10 @@ def coach(
     if fmt == Format.json:
         _emit(to_json([dataclasses.asdict(p) for p in prompts]), None, "")
         return
-    console.print(f"1:1 agenda for {found[0] if found else person}", style="bold", highlight=False)
+    console.print(_("1:1 agenda for {name}", name=found[0] if found else person), style="bold", highlight=False)
     for i, p in enumerate(prompts, 1):
         console.print(f"{i}. {p.question}", highlight=False)
-        console.print(f"   why: {p.reason}", style="dim", highlight=False)
+        console.print(_("   why: {reason}", reason=p.reason), style="dim", highlight=False)
 
 
 @app.command()
@@ -300,7 +302,7 @@ def health(
         return
     render_health(teams, people, day)
     for note in notes:
-        console.print(f"note: {note}", style="yellow", highlight=False)
+        console.print(_("note: {note}", note=note), style="yellow", highlight=False)
 
 
 def render_health(teams, people, day: date) -> None:
@@ -309,26 +311,30 @@ def render_health(teams, people, day: date) -> None:
     from salesvelocity.console import keep, prose
     from salesvelocity.output import fmt_number
 
-    view = Table(title=f"Velocity beside empowerment, as of {day}", title_justify="left")
-    for header in ("team", "velocity index", "empowerment", "reading"):
-        view.add_column(header, justify="right" if header in ("velocity index", "empowerment") else "left")
+    view = Table(title=_("Velocity beside empowerment, as of {date}", date=show_day(day)), title_justify="left")
+    for header in (_("team"), _("velocity index"), _("empowerment"), _("reading")):
+        view.add_column(header, justify="right" if header in (_("velocity index"), _("empowerment")) else "left")
     prose(view.columns[3])
     keep(view.columns[3])
     for b in teams:
         view.add_row(
             b.name, fmt_number(b.velocity_index, "ratio"), fmt_number(b.empowerment_index, "percent"), b.reading
         )
-    view.caption = "velocity index = velocity of the last 90 days ÷ its usual level (the 180 days before)"
+    view.caption = _("velocity index = velocity of the last 90 days ÷ its usual level (the 180 days before)")
     view.caption_justify = "left"
     console.print(view)
     names = {b.team_id: b.name for b in teams}
     warned = [p for p in people if p.warnings]
     console.print(
-        f"Early warnings: {len(warned)} of {len(people)} people — for their manager, as questions to ask",
+        _(
+            "Early warnings: {n} of {total} people — for their manager, as questions to ask",
+            n=len(warned),
+            total=len(people),
+        ),
         highlight=False,
     )
     for p in warned:
-        console.print(f"  {p.name} ({names.get(p.team_id, p.team_id or 'no team')})", style="bold", highlight=False)
+        console.print(f"  {p.name} ({names.get(p.team_id, p.team_id or _('no team'))})", style="bold", highlight=False)
         for w in p.warnings:
             console.print(f"    {w.signal}: {w.explanation}", highlight=False)
-            console.print(f"      ask: {w.question}", style="dim", highlight=False)
+            console.print(_("      ask: {question}", question=w.question), style="dim", highlight=False)

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
 
     db: str = Field("salesvelocity.duckdb", description="database URL or path to a DuckDB file")
     currency: str = Field("EUR", description="currency shown when a deal has none")
+    language: str = Field("en", description="language of the terminal, HTML and CSV/JSON labels: en or nl")
+    csv_locale: str = Field("en", description="CSV for this locale's spreadsheet: en (, and 1.5) or nl (; and 1,5)")
     pulse_min_respondents: int = Field(5, ge=3, description="k: pulse results need at least k respondents")
     pulse_key_file: str = Field(
         "salesvelocity-pulse.key",

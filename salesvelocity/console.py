@@ -130,7 +130,13 @@ def fit_table(table, console: Console, width: int) -> None:
         column.width = w
     table.expand = False
     if left_out:
+        from salesvelocity.i18n import _
+
         shown = ", ".join(reversed(left_out))
-        note = f"left out at {width} columns: {shown} (a wider terminal or --format csv shows them)"
+        note = _(
+            "left out at {width} columns: {columns} (a wider terminal or --format csv shows them)",
+            width=width,
+            columns=shown,
+        )
         table.caption = f"{table.caption}\n{note}" if table.caption else note
         table.caption_justify = "left"

@@ -19,6 +19,7 @@ import pyarrow as pa
 from rich.table import Table
 
 from salesvelocity.console import SafeConsole, printable  # noqa: F401  (re-exported for renderers)
+from salesvelocity.i18n import N_, _, language
 
 NO_DATA = "–"
 #: Between a number and its unit: a no-break space, so that no wrapped line ends in "53.5" and starts with "%".
@@ -26,6 +27,65 @@ NBSP = "\u00a0"
 #: Text a spreadsheet would run as a formula when it opens a CSV (OWASP "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d[\d.,  ]*)?\d(e[+-]?\d+)?")
+
+
+#: Column id → the label a person reads (CSV headers under --lang, JSON "labels"); ids stay the keys.
+COLUMN_LABELS = {
+    "group": N_("group"),
+    "label": N_("name"),
+    "age_days": N_("age in stage (days)"),
+    "amount": N_("amount"),
+    "at_risk": N_("at risk"),
+    "avg_deal_size": N_("avg deal"),
+    "closed_at": N_("closed"),
+    "conversion": N_("conversion"),
+    "coverage": N_("coverage"),
+    "created": N_("created"),
+    "cycle_days": N_("cycle (days)"),
+    "cycle_mean_days": N_("mean cycle (days)"),
+    "cycle_median_days": N_("median cycle (days)"),
+    "cycle_p85_days": N_("P85 cycle (days)"),
+    "cycle_p95_days": N_("P95 cycle (days)"),
+    "days": N_("days"),
+    "deal_id": N_("deal"),
+    "deals": N_("deals"),
+    "drop_off": N_("drop-off"),
+    "flag": N_("flag"),
+    "leads": N_("leads"),
+    "lost": N_("lost"),
+    "mean_slip_days": N_("avg slip (days)"),
+    "open_avg": N_("open deals (avg)"),
+    "open_deals": N_("open deals"),
+    "overdue": N_("overdue"),
+    "overdue_amount": N_("overdue amount"),
+    "owner": N_("owner"),
+    "p50_days": N_("P50 (days)"),
+    "p85_days": N_("P85 (days)"),
+    "p95_days": N_("P95 (days)"),
+    "period_end": N_("period end"),
+    "period_start": N_("period start"),
+    "pipeline": N_("pipeline"),
+    "reached": N_("reached"),
+    "remaining": N_("remaining"),
+    "share": N_("share"),
+    "stage": N_("stage"),
+    "stuck": N_("stuck"),
+    "stuck_amount": N_("stuck amount"),
+    "target": N_("target"),
+    "undecided": N_("still open"),
+    "velocity_per_day": N_("velocity per day"),
+    "weighted_coverage": N_("weighted coverage"),
+    "win_rate": N_("win rate"),
+    "won": N_("won"),
+    "won_amount": N_("won amount"),
+    "won_late_share": N_("won late"),
+    "won_per_day": N_("won per day"),
+}
+
+
+def column_label(column: str) -> str:
+    """The label of a result column in the current language (the id itself when it has none)."""
+    return _(COLUMN_LABELS[column]) if column in COLUMN_LABELS else column
 
 
 def rows(table: pa.Table) -> list[dict]:
@@ -67,20 +127,37 @@ def to_json(payload: object) -> str:
 
 
 def to_csv(table: pa.Table, section: str | None = None) -> str:
-    """CSV of one result table; ``section`` adds a first column naming it (for multi-part reports)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    """CSV of one result table; ``section`` adds a first column naming it (for multi-part reports).
+
+    Full precision, ISO dates. With the CSV locale ``nl`` (``--csv-locale nl``) fields are separated by
+    ``;`` and decimals written with a comma, as Dutch Excel reads them.
+    """
     names = table.column_names
-    writer.writerow((["section"] if section else []) + names)
-    for row in table.to_pylist():
-        values = [clean(row[n]) for n in names]
-        writer.writerow(([section] if section else []) + ["" if v is None else _plain(v) for v in values])
+    header = names if language() == "en" else [column_label(n) for n in names]
+    return rows_csv(
+        ([_("section")] if section else []) + header,
+        (([section] if section else []) + [row[n] for n in names] for row in table.to_pylist()),
+    )
+
+
+def rows_csv(header: list[str], rows) -> str:
+    """CSV text of ``rows`` (sequences of values) under ``header``, in the CSV locale (see ``to_csv``)."""
+    from salesvelocity.i18n import csv_locale
+
+    dutch = csv_locale() == "nl"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n", delimiter=";" if dutch else ",")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if (v := clean(value)) is None else _plain(v, dutch) for value in row])
     return buffer.getvalue()
 
 
-def _plain(value: object) -> object:
+def _plain(value: object, decimal_comma: bool = False) -> object:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
+    if decimal_comma and isinstance(value, (float, Decimal)):
+        return repr(float(value)).replace(".", ",")
     return neutralise(value)
 
 
@@ -93,36 +170,39 @@ def neutralise(value: object) -> object:
 
 
 def fmt_number(value: object, kind: str = "number") -> str:
+    """``value`` for reading, in the current language's number and date format (see ``i18n``)."""
+    from salesvelocity.i18n import day, number
+
     value = clean(value)
     if value is None:
         return NO_DATA
     if kind == "percent":
-        return f"{float(value) * 100:.1f}{NBSP}%"
+        return f"{number(float(value) * 100, 1)}{NBSP}%"
     if kind == "money":
-        return f"{float(value):,.0f}"
+        return number(float(value))
     if kind == "date":
-        return value.date().isoformat() if isinstance(value, datetime) else str(value)
+        return day(value) if isinstance(value, (date, datetime)) else str(value)
     if kind == "ratio":
-        return f"{float(value):.1f}×"
+        return f"{number(float(value), 1)}×"
     if kind == "minutes":
-        return f"{float(value):.1f}{NBSP}min" if float(value) < 10 else f"{float(value):,.0f}{NBSP}min"
+        return f"{number(float(value), 1 if float(value) < 10 else 0)}{NBSP}min"
     if kind == "yes_no":
-        return "yes" if value else "not yet"
+        return _("yes") if value else _("not yet")
     if kind == "hours":  # a duration given in hours: hours up to two days, then days
         hours = float(value)
-        return f"{hours:.1f}{NBSP}h" if hours < 48 else f"{hours / 24:.1f}{NBSP}d"
+        return f"{number(hours, 1)}{NBSP}{_('h')}" if hours < 48 else f"{number(hours / 24, 1)}{NBSP}{_('d')}"
     if kind == "days":
-        return f"{float(value):.1f}{NBSP}d"
+        return f"{number(float(value), 1)}{NBSP}{_('d')}"
     if kind == "int":
-        return f"{int(value):,}"
+        return number(int(value))
     if kind == "decimal":
-        return f"{float(value):,.1f}"
+        return number(float(value), 1)
     if isinstance(value, float):
-        return f"{value:,.2f}"
+        return number(value, 2)
     if isinstance(value, datetime):
-        return f"{value:%Y-%m-%d %H:%M}"
+        return f"{day(value)} {value:%H:%M}"
     if isinstance(value, date):
-        return value.isoformat()
+        return day(value)
     return str(value)
 
 

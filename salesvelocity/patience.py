@@ -20,19 +20,28 @@ from datetime import date, datetime, timedelta
 import numpy as np
 
 from salesvelocity.errors import SalesVelocityError
+from salesvelocity.i18n import N_, _, number
+from salesvelocity.i18n import day as show_day
 from salesvelocity.metrics import TeamScope, Window, cycle_length
 from salesvelocity.metrics.cadence import DEFAULT_ANCHOR, next_period, period_floor
 from salesvelocity.metrics.series import period_series
 from salesvelocity.signals import MIN_BASELINE, Signal, XmR, detect, xmr
 from salesvelocity.store import Store
 
+STATUSES = (N_("too early to tell"), N_("judged"), N_("not enough history"))
 POINTS_AFTER = 6
 BASELINE_POINTS = 12
 CYCLE_LOOKBACK_DAYS = 180
 #: Metrics judged for every change, and which direction is an improvement.
 JUDGED = {"velocity_per_day": "up", "won": "up", "win_rate": "up", "cycle_days": "down"}
-WORDS = {"velocity_per_day": "velocity", "won": "throughput", "win_rate": "win rate", "cycle_days": "cycle time"}
-UNITS = {"velocity_per_day": " a day", "won": " won a {cadence}", "win_rate": "", "cycle_days": " days"}
+WORDS = {
+    "velocity_per_day": N_("velocity"),
+    "won": N_("throughput"),
+    "win_rate": N_("win rate"),
+    "cycle_days": N_("cycle time"),
+}
+UNITS = {"velocity_per_day": N_(" a day"), "won": N_(" won a {cadence}"), "win_rate": "", "cycle_days": N_(" days")}
+PLURAL = {"week": N_("weeks"), "sprint": N_("sprints"), "month": N_("months"), "quarter": N_("quarters")}
 
 
 @dataclass
@@ -51,27 +60,36 @@ class MetricVerdict:
     @property
     def reading(self) -> str:
         """One plain sentence: a real change with its size, or no real change with means and limits."""
-        word = WORDS[self.metric]
+        word = _(WORDS[self.metric])
         before, after = self.show(self.before_mean), self.show(self.after_mean)
-        unit = UNITS[self.metric].format(cadence=self.cadence)
+        unit = _(UNITS[self.metric], cadence=_(self.cadence)) if UNITS[self.metric] else ""
         if self.signal and before != after:
             size = ""
             if self.before_mean:
-                change = (self.after_mean - self.before_mean) / abs(self.before_mean)
-                size = f" ({change:+.0%})".replace("%", "\u00a0%").replace("-", "−")
-            how = "improved" if self.improved else "worsened"
-            return f"{word} {how}: {before} → {after}{unit}{size} — {self.evidence}"
-        return (
-            f"{word}: no real change — within normal variation ({before} before, {after} after{unit}; "
-            f"limits {self.show(self.lower)} – {self.show(self.upper)})"
+                change = 100 * (self.after_mean - self.before_mean) / abs(self.before_mean)
+                size = f" ({'+' if change >= 0 else '−'}{number(abs(change))}\u00a0%)"
+            text = N_("{metric} improved: {before} → {after}{unit}{size} — {evidence}")
+            if not self.improved:
+                text = N_("{metric} worsened: {before} → {after}{unit}{size} — {evidence}")
+            values = dict(metric=word, before=before, after=after, unit=unit, size=size, evidence=self.evidence)
+            return _(text, **values)
+        return _(
+            "{metric}: no real change — within normal variation ({before} before, {after} after{unit}; "
+            "limits {lower} – {upper})",
+            metric=word,
+            before=before,
+            after=after,
+            unit=unit,
+            lower=self.show(self.lower),
+            upper=self.show(self.upper),
         )
 
     def show(self, value: float | None) -> str:
         if value is None:
             return "–"
         if self.metric == "win_rate":
-            return f"{value * 100:.1f}\u00a0%"
-        return f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"
+            return f"{number(value * 100, 1)}\u00a0%"
+        return number(value, 1 if abs(value) < 100 else 0)
 
 
 @dataclass
@@ -82,7 +100,7 @@ class Judgment:
     scope: str
     scope_id: str | None
     judgment_date: date
-    status: str  # "too early to tell" | "judged" | "not enough history"
+    status: str  # "too early to tell" | "judged" | "not enough history" (STATUSES)
     verdicts: list[MetricVerdict] = field(default_factory=list)
     scope_name: str | None = None
     verdict_date: date | None = None
@@ -114,12 +132,16 @@ class Judgment:
     def summary(self) -> str:
         if self.status == "too early to tell":
             when = self.verdict_date or self.judgment_date
-            return f"too early to tell: a verdict from {when:%Y-%m-%d}" + (f" ({self.note})" if self.note else "")
+            said = _("too early to tell: a verdict from {date}", date=show_day(when))
+            return said + (f" ({self.note})" if self.note else "")
         if self.status != "judged":
-            return self.status + (f": {self.note}" if self.note else "")
+            return _(self.status) + (f": {self.note}" if self.note else "")
         moved = [v for v in self.verdicts if v.signal and v.show(v.before_mean) != v.show(v.after_mean)]
         if not moved:
-            return "no real change — within normal variation: " + ", ".join(WORDS[v.metric] for v in self.verdicts)
+            return _(
+                "no real change — within normal variation: {metrics}",
+                metrics=", ".join(_(WORDS[v.metric]) for v in self.verdicts),
+            )
         return "; ".join(v.reading for v in moved)
 
 
@@ -155,7 +177,7 @@ def judge_all(store: Store, as_of: date, cadence: str = "week", anchor: date = D
 
 def _step(day: date, periods: int, cadence: str, anchor: date) -> date:
     """The period start ``periods`` periods after (or before, when negative) the period start ``day``."""
-    for _ in range(abs(periods)):
+    for _step_number in range(abs(periods)):
         day = next_period(day, cadence) if periods > 0 else period_floor(day - timedelta(days=1), cadence, anchor)
     return day
 
@@ -191,13 +213,23 @@ def judge(
     n = 0 if first is None else len(_periods(before_start, before_end, cadence))
     if n < MIN_BASELINE:
         result.status = "not enough history"
-        result.note = f"{n} complete {cadence}s of data before the change; a verdict needs {MIN_BASELINE}"
+        result.note = _(
+            "{n} complete {unit} of data before the change; a verdict needs {needed}",
+            n=n,
+            unit=_(PLURAL[cadence]),
+            needed=MIN_BASELINE,
+        )
         return result
     after_start = _on_or_after(judgment_date, cadence, anchor)
     after_end = _step(after_start, n, cadence, anchor)
     result.before, result.after, result.verdict_date = (before_start, before_end), (after_start, after_end), after_end
     if as_of < after_end:
-        result.note = f"{n} full {cadence}s from {after_start:%Y-%m-%d} against the {n} before the change"
+        result.note = _(
+            "{n} full {unit} from {date} against the {n} before the change",
+            n=n,
+            unit=_(PLURAL[cadence]),
+            date=show_day(after_start),
+        )
         return result
 
     series = store.execute(period_series(tables, before_start, after_end, cadence, None, anchor)).to_pylist()
@@ -231,23 +263,43 @@ def judge(
         result.verdicts.append(verdict)
     result.status = "judged" if result.verdicts else "not enough history"
     if not result.verdicts:
-        result.note = f"fewer than {MIN_BASELINE} {cadence}s with a value on one side of the change"
+        result.note = _(
+            "fewer than {n} {unit} with a value on one side of the change", n=MIN_BASELINE, unit=_(PLURAL[cadence])
+        )
     return result
 
 
 def _evidence(signals: list[Signal], verdict: MetricVerdict, cadence: str) -> str:
     """The strongest signal in plain words (a run, a cluster, or points beyond the limits)."""
-    side = "above" if signals[0].direction == "up" else "below"
+    up = signals[0].direction == "up"
     centre = verdict.show(verdict.before_mean)
+    unit = _(PLURAL[cadence])
     by_rule = {s.rule: s for s in signals}
     if 3 in by_rule:
-        return f"{len(by_rule[3].points)} {cadence}s in a row {side} the average before the change ({centre})"
+        text = N_("{n} {unit} in a row above the average before the change ({centre})")
+        if not up:
+            text = N_("{n} {unit} in a row below the average before the change ({centre})")
+        return _(text, n=len(by_rule[3].points), unit=unit, centre=centre)
     if 2 in by_rule:
         run = by_rule[2].points
-        return f"{len(run)} of {run[-1] - run[0] + 1} {cadence}s well {side} the average before the change ({centre})"
-    limit = verdict.upper if side == "above" else verdict.lower
+        text = N_("{n} of {span} {unit} well above the average before the change ({centre})")
+        if not up:
+            text = N_("{n} of {span} {unit} well below the average before the change ({centre})")
+        return _(text, n=len(run), span=run[-1] - run[0] + 1, unit=unit, centre=centre)
     count = sum(1 for s in signals if s.rule == 1)
-    return f"{count} {cadence}(s) {side} the natural limit of before the change ({verdict.show(limit)})"
+    if up:
+        return _(
+            "{n} {unit} above the natural limit of before the change ({limit})",
+            n=count,
+            unit=unit,
+            limit=verdict.show(verdict.upper),
+        )
+    return _(
+        "{n} {unit} below the natural limit of before the change ({limit})",
+        n=count,
+        unit=unit,
+        limit=verdict.show(verdict.lower),
+    )
 
 
 def _on_or_after(day: date, cadence: str, anchor: date) -> date:

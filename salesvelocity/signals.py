@@ -17,6 +17,8 @@ from datetime import date
 
 import numpy as np
 
+from salesvelocity.i18n import N_, _, day, number
+
 MIN_BASELINE = 6
 DEFAULT_BASELINE = 12
 LIMIT_FACTOR = 2.66
@@ -57,7 +59,7 @@ class XmR:
 
     def point_signals(self) -> list[list[int]]:
         """For each point, the rules that flagged it (for charts)."""
-        marks: list[list[int]] = [[] for _ in self.values]
+        marks: list[list[int]] = [[] for _value in self.values]
         for signal in self.signals:
             for i in signal.points:
                 if signal.rule not in marks[i]:
@@ -80,7 +82,9 @@ def xmr(values: Sequence[float], baseline: int = DEFAULT_BASELINE, baseline_poin
         raise ValueError("XmR needs a value for every point; fill gaps (e.g. zero throughput) first")
     base = data[baseline_points] if baseline_points is not None else data[: max(baseline, MIN_BASELINE)]
     if len(base) < MIN_BASELINE:
-        raise NotEnoughHistory(f"an XmR baseline needs at least {MIN_BASELINE} points; there are {len(base)}")
+        raise NotEnoughHistory(
+            _("an XmR baseline needs at least {n} points; there are {found}", n=MIN_BASELINE, found=len(base))
+        )
     centre = float(base.mean())
     mr_bar = float(np.abs(np.diff(base)).mean())
     chart = XmR(
@@ -136,7 +140,14 @@ RULE_WORDS = {
     3: "{n} points in a row on one side of the average",
 }
 #: A point's part in a signal, in a few words (chart hover, terminal column).
-POINT_WORDS = {1: "beyond a limit", 2: "clustered well {side}", 3: "in a run {side} the average"}
+POINT_WORDS = {
+    (1, "up"): N_("beyond a limit"),
+    (1, "down"): N_("beyond a limit"),
+    (2, "up"): N_("clustered well above"),
+    (2, "down"): N_("clustered well below"),
+    (3, "up"): N_("in a run above the average"),
+    (3, "down"): N_("in a run below the average"),
+}
 
 
 def point_words(chart: XmR, index: int) -> str:
@@ -144,17 +155,41 @@ def point_words(chart: XmR, index: int) -> str:
     said = []
     for signal in chart.signals:
         if index in signal.points:
-            side = "above" if signal.direction == "up" else "below"
-            said.append(POINT_WORDS[signal.rule].format(side=side))
+            said.append(_(POINT_WORDS[(signal.rule, signal.direction)]))
     return "; ".join(dict.fromkeys(said))
 
 
+RUN = {
+    "up": N_("a run of {n} {unit} above the average since {date}: {metric} really changed"),
+    "down": N_("a run of {n} {unit} below the average since {date}: {metric} really changed"),
+}
+CLUSTER = {
+    "up": N_("since {date}, {n} of {span} {unit} were well above the average: a real shift in {metric}"),
+    "down": N_("since {date}, {n} of {span} {unit} were well below the average: a real shift in {metric}"),
+}
+BEYOND_ONCE = {
+    "up": N_("{metric} went above the natural limit ({limit}) on {date}"),
+    "down": N_("{metric} went below the natural limit ({limit}) on {date}"),
+}
+BEYOND_TIMES = {
+    "up": N_("{metric} went above the natural limit ({limit}) {n} times, {first} to {last}"),
+    "down": N_("{metric} went below the natural limit ({limit}) {n} times, {first} to {last}"),
+}
+
+
 def describe(chart: XmR, labels: Sequence[date], metric: str, unit: str = "periods") -> list[str]:
-    """Plain-language sentences: one per rule and direction (the latest occurrence named), or "no signal"."""
+    """Plain-language sentences: one per rule and direction (the latest occurrence named), or "no signal".
+
+    ``metric`` and ``unit`` ("weeks") are given in the reader's language."""
     if not chart.signals:
         return [
-            f"no signal: every {metric} value stays within the natural limits "
-            f"({_amount(chart.lower)} – {_amount(chart.upper)}); the ups and downs are noise"
+            _(
+                "no signal: every {metric} value stays within the natural limits ({lower} – {upper}); "
+                "the ups and downs are noise",
+                metric=metric,
+                lower=_amount(chart.lower),
+                upper=_amount(chart.upper),
+            )
         ]
     lines = []
     for rule in (3, 2, 1):
@@ -162,38 +197,40 @@ def describe(chart: XmR, labels: Sequence[date], metric: str, unit: str = "perio
             found = [s for s in chart.signals if s.rule == rule and s.direction == direction]
             if not found:
                 continue
-            side = "above" if direction == "up" else "below"
             last = found[-1]
-            first_day = labels[last.points[0]]
+            first_day = day(labels[last.points[0]])
             if rule == 3:
-                lines.append(
-                    f"a run of {len(last.points)} {unit} {side} the average since {first_day:%Y-%m-%d}: "
-                    f"{metric} really changed" + _more(found)
-                )
+                text = _(RUN[direction], n=len(last.points), unit=unit, date=first_day, metric=metric)
+                lines.append(text + _more(found))
             elif rule == 2:
                 span = last.points[-1] - last.points[0] + 1
-                lines.append(
-                    f"since {first_day:%Y-%m-%d}, {len(last.points)} of {span} {unit} were well {side} the average: "
-                    f"a real shift in {metric}" + _more(found)
-                )
+                text = _(CLUSTER[direction], n=len(last.points), span=span, unit=unit, date=first_day, metric=metric)
+                lines.append(text + _more(found))
             else:
-                limit = chart.upper if direction == "up" else chart.lower
+                limit = _amount(chart.upper if direction == "up" else chart.lower)
                 days = [labels[s.points[0]] for s in found]
-                when = (
-                    f"on {days[0]:%Y-%m-%d}"
-                    if len(days) == 1
-                    else (f"{len(days)} times, {days[0]:%Y-%m-%d} to {days[-1]:%Y-%m-%d}")
-                )
-                lines.append(f"{metric} went {side} the natural limit ({_amount(limit)}) {when}")
+                if len(days) == 1:
+                    lines.append(_(BEYOND_ONCE[direction], metric=metric, limit=limit, date=day(days[0])))
+                else:
+                    lines.append(
+                        _(
+                            BEYOND_TIMES[direction],
+                            metric=metric,
+                            limit=limit,
+                            n=len(days),
+                            first=day(days[0]),
+                            last=day(days[-1]),
+                        )
+                    )
     return lines
 
 
 def _more(found: list[Signal]) -> str:
     earlier = len(found) - 1
-    return "" if not earlier else f"; {earlier} earlier {'run' if earlier == 1 else 'runs'} too"
+    if not earlier:
+        return ""
+    return _("; 1 earlier run too") if earlier == 1 else _("; {n} earlier runs too", n=earlier)
 
 
 def _amount(value: float) -> str:
-    if value == 0 or abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"
+    return number(value, 0 if value == 0 or abs(value) >= 100 else 2)

@@ -51,6 +51,18 @@ def pulse_key(monkeypatch):
     return "test pulse key"
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Every test starts and ends in English (a CLI run in-process may switch the language)."""
+    from salesvelocity.i18n import set_csv_locale, set_language
+
+    set_language("en")
+    set_csv_locale("en")
+    yield
+    set_language("en")
+    set_csv_locale("en")
+
+
 @pytest.fixture
 def store():
     con = sv.connect(":memory:")

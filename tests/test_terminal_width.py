@@ -26,9 +26,11 @@ COMMANDS = [
     ["pulse", "results"],
     ["obstacle", "list"],
     ["coach", "P0010"],
+    ["--lang", "nl", "report"],
+    ["--lang", "nl", "health"],
 ]
 #: A cell that holds one value: a number, amount, share, ratio, duration or date.
-VALUE = re.compile(r"[−+-]?\d[\d,.]*(\s?(%|×|d|h|min|EUR))?|\d{4}-\d{2}-\d{2}|\d{4}-\d{2}")
+VALUE = re.compile(r"[−+-]?\d[\d,.]*(\s?(%|×|d|h|u|min|EUR))?|\d{4}-\d{2}-\d{2}|\d{2}-\d{2}-\d{4}|\d{4}-\d{2}")
 SPLIT_AT_END = re.compile(r"(\d{4}-\d{1,2}-?\d?|\d[\d,.]*[,.])$")
 
 
@@ -48,7 +50,7 @@ def demo_db(tmp_path_factory):
 def run(db, command: list[str], columns: int) -> str:
     env = {**os.environ, "COLUMNS": str(columns), "TERM": "dumb"}
     done = subprocess.run(
-        [sys.executable, "-m", "salesvelocity.cli", "--db", str(db), *command],
+        [sys.executable, "-m", "salesvelocity.cli", "--db", str(db), *command],  # --lang goes before the command
         capture_output=True,
         text=True,
         env=env,

@@ -14,18 +14,19 @@ from salesvelocity.empowerment.obstacles import open_obstacles
 from salesvelocity.empowerment.recognition import unrecognised_wins
 from salesvelocity.empowerment.signals_person import recent_signals
 from salesvelocity.errors import SalesVelocityError
+from salesvelocity.i18n import N_, _, day
 from salesvelocity.metrics import Window, aging_deals
 from salesvelocity.store import Store
 
 PER_SOURCE = 3
 RECENT_WIN_DAYS = 60
 SUPPORT_QUESTIONS = (
-    "What can I do to help you succeed in your role?",
-    "What is one thing I could stop doing that would make your work easier?",
-    "Is anything getting in your way that we have not talked about yet?",
-    "Where would you like to grow over the next quarter, and how can I help?",
-    "How sustainable does your workload feel right now?",
-    "What part of your work gives you the most energy at the moment?",
+    N_("What can I do to help you succeed in your role?"),
+    N_("What is one thing I could stop doing that would make your work easier?"),
+    N_("Is anything getting in your way that we have not talked about yet?"),
+    N_("Where would you like to grow over the next quarter, and how can I help?"),
+    N_("How sustainable does your workload feel right now?"),
+    N_("What part of your work gives you the most energy at the moment?"),
 )
 
 
@@ -53,8 +54,13 @@ def coaching_prompts(store: Store, person_id: str, as_of: date) -> list[Prompt]:
         name = accounts.get(d["deal_id"], d["deal_id"])
         prompts.append(
             Prompt(
-                f"What would help move {_deal(name, d['deal_id'])} past {d['stage']}?",
-                f"{d['age_days']:.0f} days in {d['stage']}; most deals move on within {d['p85_days']:.0f} days",
+                _("What would help move {deal} past {stage}?", deal=_deal(name, d["deal_id"]), stage=d["stage"]),
+                _(
+                    "{days} days in {stage}; most deals move on within {p85} days",
+                    days=f"{d['age_days']:.0f}",
+                    stage=d["stage"],
+                    p85=f"{d['p85_days']:.0f}",
+                ),
                 "stuck deal",
             )
         )
@@ -64,9 +70,11 @@ def coaching_prompts(store: Store, person_id: str, as_of: date) -> list[Prompt]:
         name = accounts.get(w["deal_id"], w["deal_id"])
         prompts.append(
             Prompt(
-                f"Which part of winning {_deal(name, w['deal_id'])} are you proudest of?",
-                f"won on {w['closed_at']:%Y-%m-%d} and no recognition followed within a week "
-                "— a chance to say thank you",
+                _("Which part of winning {deal} are you proudest of?", deal=_deal(name, w["deal_id"])),
+                _(
+                    "won on {date} and no recognition followed within a week — a chance to say thank you",
+                    date=day(w["closed_at"]),
+                ),
                 "unrecognised win",
             )
         )
@@ -75,11 +83,11 @@ def coaching_prompts(store: Store, person_id: str, as_of: date) -> list[Prompt]:
         open_obstacles(store, moment).filter(lambda t: t.raised_by == person_id).limit(PER_SOURCE)
     )
     for o in obstacles.to_pylist():
-        answered = "you responded" if o["responded"] else "no response yet"
+        answered = _("you responded") if o["responded"] else _("no response yet")
         prompts.append(
             Prompt(
-                f"What is still in the way on “{o['title']}”, and what can I do about it this week?",
-                f"raised {o['age_days']:.0f} days ago ({answered})",
+                _("What is still in the way on “{title}”, and what can I do about it this week?", title=o["title"]),
+                _("raised {days} days ago ({answered})", days=f"{o['age_days']:.0f}", answered=answered),
                 "open obstacle",
             )
         )
@@ -87,15 +95,15 @@ def coaching_prompts(store: Store, person_id: str, as_of: date) -> list[Prompt]:
     signal = recent_signals(store, as_of).get(person_id)
     if signal is not None:
         question = (
-            "What has made the last weeks go so well, and how can we keep it going?"
+            _("What has made the last weeks go so well, and how can we keep it going?")
             if signal.direction == "up"
-            else "How are you doing — is something making the last weeks harder?"
+            else _("How are you doing — is something making the last weeks harder?")
         )
         prompts.append(Prompt(question, signal.sentence, "velocity signal"))
 
     week = as_of.isocalendar().week
     prompts.append(
-        Prompt(SUPPORT_QUESTIONS[week % len(SUPPORT_QUESTIONS)], "a standing question for every 1:1", "support")
+        Prompt(_(SUPPORT_QUESTIONS[week % len(SUPPORT_QUESTIONS)]), _("a standing question for every 1:1"), "support")
     )
     return prompts
 

@@ -25,6 +25,7 @@ from salesvelocity.empowerment.pulse import check_k, pulse_results
 from salesvelocity.empowerment.pulse_key import PulseKeyError
 from salesvelocity.empowerment.recognition import recognition_coverage, recognition_gap
 from salesvelocity.empowerment.signals_person import recent_signals
+from salesvelocity.i18n import N_, _
 from salesvelocity.metrics import Window, sales_velocity
 from salesvelocity.store import Store
 
@@ -37,7 +38,7 @@ EMPOWERED = 0.6
 #: A velocity index within this band of 1.0 is "about as usual".
 USUAL_BAND = 0.1
 UNRECOGNISED_SHARE = 0.25
-PULSE_WORDS = {"appreciation": "feeling appreciated", "support": "feeling supported", "enps": "eNPS"}
+PULSE_WORDS = {"appreciation": N_("feeling appreciated"), "support": N_("feeling supported"), "enps": "eNPS"}
 
 
 @dataclass
@@ -74,41 +75,43 @@ def early_warnings(store: Store, as_of: date, team: str | None = None) -> list[P
         health = PersonHealth(p["person_id"], p["name"] or p["person_id"], p["team_id"], managers.get(p["person_id"]))
         gap = p["gap_days"]
         if gap is None or gap > GAP_DAYS:
-            said = "no recognition recorded yet" if gap is None else f"last recognised {gap:.0f} days ago"
+            said = (
+                _("no recognition recorded yet") if gap is None else _("last recognised {n} days ago", n=f"{gap:.0f}")
+            )
             health.warnings.append(
                 Warning(
-                    "recognition gap",
-                    f"{said} (more than {GAP_DAYS} days)",
-                    f"What has {first} done recently that deserves a specific thank-you?",
+                    _("recognition gap"),
+                    _("{said} (more than {n} days)", said=said, n=GAP_DAYS),
+                    _("What has {name} done recently that deserves a specific thank-you?", name=first),
                 )
             )
         for o in obstacles.get(p["person_id"], []):
             if o["age_days"] > OBSTACLE_DAYS:
                 health.warnings.append(
                     Warning(
-                        "obstacle open",
-                        f"“{o['title']}” has been open for {o['age_days']:.0f} days",
-                        f"What would it take to clear “{o['title']}” this week, and who else can help?",
+                        _("obstacle open"),
+                        _("“{title}” has been open for {n} days", title=o["title"], n=f"{o['age_days']:.0f}"),
+                        _("What would it take to clear “{title}” this week, and who else can help?", title=o["title"]),
                     )
                 )
         signal = signals.get(p["person_id"])
         if signal is not None and signal.direction == "down":
             health.warnings.append(
                 Warning(
-                    "velocity signal",
+                    _("velocity signal"),
                     signal.sentence,
-                    f"How is {first} doing — is something making the last weeks harder?",
+                    _("How is {name} doing — is something making the last weeks harder?", name=first),
                 )
             )
         held = last_one_on_one.get(p["person_id"])
         days = None if held is None else (as_of - held).days
         if days is None or days > ONE_ON_ONE_DAYS:
-            said = "no 1:1 recorded" if days is None else f"last 1:1 was {days} days ago"
+            said = _("no 1:1 recorded") if days is None else _("last 1:1 was {n} days ago", n=days)
             health.warnings.append(
                 Warning(
-                    "no recent 1:1",
-                    f"{said} (more than {ONE_ON_ONE_DAYS} days)",
-                    f"Can you find 30 minutes with {first} this week to ask how you can help?",
+                    _("no recent 1:1"),
+                    _("{said} (more than {n} days)", said=said, n=ONE_ON_ONE_DAYS),
+                    _("Can you find 30 minutes with {name} this week to ask how you can help?", name=first),
                 )
             )
         result.append(health)
@@ -150,7 +153,9 @@ def balance(store: Store, as_of: date, k: int = 5, notes: list[str] | None = Non
         if recognised_any  # no recognitions recorded at all is no data, not 0 %
     }
     if not recognised_any and notes is not None:
-        notes.append("no recognitions recorded: recognition is left out (record kudos with `salesvelocity recognise`)")
+        notes.append(
+            _("no recognitions recorded: recognition is left out (record kudos with `salesvelocity recognise`)")
+        )
     answered = dict(
         store.sql(
             f"""SELECT p.team_id, avg(CASE WHEN o.first_response_at IS NOT NULL
@@ -165,7 +170,7 @@ def balance(store: Store, as_of: date, k: int = 5, notes: list[str] | None = Non
     except PulseKeyError as exc:
         pulse = None
         if notes is not None:
-            notes.append(f"pulse left out of the empowerment index: {exc.message}")
+            notes.append(_("pulse left out of the empowerment index: {why}", why=exc.message))
     shown = [g for g in pulse.shown() if g.period_start >= end - timedelta(days=WINDOW_DAYS + 31)] if pulse else []
     latest: dict[str, float] = {}
     for g in sorted(shown, key=lambda g: g.period_start):
@@ -214,11 +219,13 @@ def _team_warnings(
     )
     for team_id, n in missed.items() if recognised_any else ():
         if n and n >= UNRECOGNISED_SHARE * won.get(team_id, n):
-            found.setdefault(team_id, []).append(f"{n} of {won.get(team_id, n)} wins in 90 days not recognised")
+            found.setdefault(team_id, []).append(
+                _("{n} of {won} wins in 90 days not recognised", n=n, won=won.get(team_id, n))
+            )
     for o in store.execute(open_obstacles(store, moment)).to_pylist():
         days = o.get("age_days") or 0
         if days > OBSTACLE_DAYS:
-            found.setdefault(o["team_id"], []).append(f"an obstacle open for {days:.0f} days")
+            found.setdefault(o["team_id"], []).append(_("an obstacle open for {n} days", n=f"{days:.0f}"))
     if pulse is not None:
         latest: dict[tuple[str, str], object] = {}
         for g in sorted(pulse.shown(), key=lambda g: g.period_start):
@@ -232,31 +239,38 @@ def _team_warnings(
             if down and question in PULSE_WORDS:
                 months = max(len(s.points) for s in down)
                 found.setdefault(team_id, []).append(
-                    f"{PULSE_WORDS[question]} below its usual level ({months} month(s) in the latest signal)"
+                    _(
+                        "{what} below its usual level ({n} month(s) in the latest signal)",
+                        what=_(PULSE_WORDS[question]),
+                        n=months,
+                    )
                 )
     return {team: list(dict.fromkeys(said)) for team, said in found.items()}
 
 
 def _reading(velocity: float | None, empowerment: float | None, warnings: list[str] | None = None) -> str:
     """The balance in words; standing warnings come first and rule out "keep doing what works"."""
-    needs = f"needs you: {'; '.join(warnings)}" if warnings else ""
+    needs = _("needs you: {warnings}", warnings="; ".join(warnings)) if warnings else ""
     if velocity is None or empowerment is None:
-        base = "not enough data to read the balance yet"
+        base = _("not enough data to read the balance yet")
         return f"{needs} ({base})" if needs else base
     pace = (
-        "faster than usual"
+        _("faster than usual")
         if velocity >= 1 + USUAL_BAND
-        else "slower than usual"
+        else _("slower than usual")
         if velocity <= 1 - USUAL_BAND
-        else "about as fast as usual"
+        else _("about as fast as usual")
     )
     supported = empowerment >= EMPOWERED
     if needs:
-        return f"{needs} — {pace}, {'supported' if supported else 'support is thin'}"
+        return f"{needs} — {pace}, {_('supported') if supported else _('support is thin')}"
     if supported and velocity > 1 - USUAL_BAND:
-        return f"{pace} and feeling supported — keep doing what works"
+        return _("{pace} and feeling supported — keep doing what works", pace=pace)
     if supported:
-        return "supported but slower than usual — look at the bottleneck stage together"
+        return _("supported but slower than usual — look at the bottleneck stage together")
     if velocity > 1 - USUAL_BAND:
-        return f"{pace}, but support is thin — recognise the work and clear obstacles before it wears people out"
-    return "slower and under-supported — start with open obstacles and overdue recognition"
+        return _(
+            "{pace}, but support is thin — recognise the work and clear obstacles before it wears people out",
+            pace=pace,
+        )
+    return _("slower and under-supported — start with open obstacles and overdue recognition")

@@ -29,6 +29,7 @@ import ibis
 
 from salesvelocity.empowerment.pulse_key import is_genuine, load_key, make_token
 from salesvelocity.errors import SalesVelocityError
+from salesvelocity.i18n import _
 from salesvelocity.metrics.cadence import period_floor, period_of
 from salesvelocity.signals import MIN_BASELINE, describe, xmr
 from salesvelocity.store import Store
@@ -206,8 +207,10 @@ def pulse_results(
             if g.team_id == team_id and g.question == question
         )
         if len(points) >= MIN_BASELINE:
-            chart = xmr([v for _, v in points])
-            result.verdicts[(team_id, question)] = describe(chart, [d for d, _ in points], question, unit=f"{cadence}s")
+            chart = xmr([v for _d, v in points])
+            result.verdicts[(team_id, question)] = describe(
+                chart, [d for d, _v in points], _(question), unit=_("months") if cadence == "month" else cadence
+            )
             result.charts[(team_id, question)] = chart
     if team is not None:
         result.groups = [g for g in result.groups if g.team_id == team]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from salesvelocity.i18n import _
 from salesvelocity.metrics.series import period_series
 from salesvelocity.signals import MIN_BASELINE, NotEnoughHistory, describe, xmr
 from salesvelocity.store import Store
@@ -36,7 +37,7 @@ def recent_signals(store: Store, as_of: date) -> dict[str, PersonSignal]:
         if len(points) < MIN_BASELINE + RECENT_PERIODS:
             continue
         try:
-            chart = xmr([v for _, v in points])
+            chart = xmr([v for _d, v in points])
         except NotEnoughHistory:
             continue
         if chart.mr_bar == 0:
@@ -45,6 +46,6 @@ def recent_signals(store: Store, as_of: date) -> dict[str, PersonSignal]:
         late = [s for s in chart.signals if s.points[-1] >= recent]
         if late:
             chart.signals = [late[-1]]
-            sentence = describe(chart, [d for d, _ in points], "won amount per sprint", unit="sprints")[0]
+            sentence = describe(chart, [d for d, _v in points], _("won amount per sprint"), unit=_("sprints"))[0]
             found[person] = PersonSignal(person, late[-1].direction, sentence)
     return found

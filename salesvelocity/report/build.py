@@ -17,6 +17,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from salesvelocity.errors import MetricError
+from salesvelocity.i18n import _, day, language
 from salesvelocity.metrics import (
     TeamScope,
     Window,
@@ -35,6 +36,7 @@ from salesvelocity.metrics import (
 from salesvelocity.metrics.common import GROUPINGS, Memo, with_labels
 from salesvelocity.metrics.coverage import SCOPES
 from salesvelocity.metrics.speed_to_lead import LEAD_GROUPINGS
+from salesvelocity.output import column_label
 from salesvelocity.schema import LATEST_YEAR
 from salesvelocity.store import Store
 
@@ -81,6 +83,8 @@ class Report:
             "no_data": self.no_data,
             "headline": self.headline.to_dict() if self.headline else None,
             "sections": {name: table.to_pylist() for name, table in self.sections.items()},
+            "language": language(),
+            "labels": {c: column_label(c) for t in self.sections.values() for c in t.column_names},
             "over_time": self.over_time.to_dict() if self.over_time else None,
             "team_health": self.health.to_dict() if self.health else None,
         }
@@ -138,10 +142,10 @@ def build_report(
 
     lead_by = by if by in LEAD_GROUPINGS or by is None else None
     if lead_by != by:
-        report.notes.append(f"speed-to-lead is shown for the whole selection: leads cannot be grouped by {by}")
+        report.notes.append(_("speed-to-lead is shown for the whole selection: leads cannot be grouped by {by}", by=by))
     coverage_by = by if by in SCOPES else None
     if coverage_by != by:
-        report.notes.append(f"pipeline coverage is shown for company targets: targets are not set per {by}")
+        report.notes.append(_("pipeline coverage is shown for company targets: targets are not set per {by}", by=by))
 
     won = won_cycles(tables, window, None)
     won = won.mutate(_h=won.deal_id.hash())
@@ -204,10 +208,13 @@ def _currency(tables, store: Store, report: Report) -> str:
     if len(found) <= 1:
         return found[0] if found else DEFAULT_CURRENCY
     report.notes.append(
-        f"deals are in several currencies ({', '.join(found)}); amounts below add them up without conversion — "
-        "import each currency apart, or filter the export to one currency, for amounts you can trust"
+        _(
+            "deals are in several currencies ({currencies}); amounts below add them up without conversion — "
+            "import each currency apart, or filter the export to one currency, for amounts you can trust",
+            currencies=", ".join(found),
+        )
     )
-    return "mixed " + "/".join(found)
+    return _("mixed") + " " + "/".join(found)
 
 
 def _no_data(store: Store, tables, report: Report) -> None:
@@ -223,29 +230,37 @@ def _no_data(store: Store, tables, report: Report) -> None:
             f"WHERE coalesce(closed_at, created_at) < TIMESTAMP '{LATEST_YEAR + 1}-01-01'"
         ).fetchone()
         where = (
-            f"; the data runs from {span[0]} to {span[1]} — try --from {span[0]} --to {span[1] + timedelta(days=1)}"
+            _(
+                "; the data runs from {first} to {last} — try --from {start} --to {end}",
+                first=day(span[0]),
+                last=day(span[1]),
+                start=span[0],
+                end=span[1] + timedelta(days=1),
+            )
             if span and span[0]
-            else "; the database holds no deals yet — import an export first"
+            else _("; the database holds no deals yet — import an export first")
         )
-        report.notes.append("no deals were created or closed in this window" + where)
+        report.notes.append(_("no deals were created or closed in this window") + where)
     if not count("SELECT count(*) FROM stage_changes"):
-        why = "no stage history: import stage changes (a history report or stage_changes.csv) to see the funnel"
+        why = _("no stage history: import stage changes (a history report or stage_changes.csv) to see the funnel")
         for name in ("funnel", "time_in_stage", "bottleneck", "aging", "stuck_deals"):
             report.no_data[name] = why
     leads = s["speed_to_lead"].to_pylist()
     if not count("SELECT count(*) FROM leads"):
-        report.no_data["speed_to_lead"] = (
+        report.no_data["speed_to_lead"] = _(
             "no leads: import leads (with created_at and first_touch_at) to see speed-to-lead"
         )
     elif leads and all(r["share_never"] == 1.0 for r in leads if r["leads"]):
-        report.no_data["speed_to_lead"] = (
+        report.no_data["speed_to_lead"] = _(
             "no first-touch times: none of the leads has a first_touch_at; map the first call, e-mail or meeting "
             "to first_touch_at to measure speed-to-lead"
         )
     if not count("SELECT count(*) FROM targets"):
-        report.no_data["coverage"] = "no targets: import targets.csv (scope, period, amount) to see pipeline coverage"
+        report.no_data["coverage"] = _(
+            "no targets: import targets.csv (scope, period, amount) to see pipeline coverage"
+        )
     if not count("SELECT count(*) FROM deals WHERE expected_close_on IS NOT NULL"):
-        report.no_data["slippage"] = "no expected close dates: map the CRM's close date to expected_close_on"
+        report.no_data["slippage"] = _("no expected close dates: map the CRM's close date to expected_close_on")
 
 
 def resolve_team(store: Store, given: str) -> str:

@@ -9,6 +9,7 @@ from plotly.offline import get_plotlyjs
 
 import salesvelocity
 from salesvelocity.empowerment.health import EMPOWERED, PersonHealth, TeamBalance
+from salesvelocity.i18n import _, language
 from salesvelocity.report.html import PALETTE, _div, _env
 
 
@@ -23,16 +24,20 @@ def quadrant_chart(teams: list[TeamBalance], name: str = "balance") -> str:
             textposition="top center",
             marker=dict(size=16, color=["#d97706" if t.warnings else PALETTE[0] for t in known]),
             customdata=[t.reading for t in known],
-            hovertemplate="%{text}<br>empowerment %{x:.0%}<br>velocity index %{y:.2f}<br>%{customdata}<extra></extra>",
+            hovertemplate="%{text}<br>"
+            + _("empowerment")
+            + " %{x:.0%}<br>"
+            + _("velocity index")
+            + " %{y:.2f}<br>%{customdata}<extra></extra>",
         )
     )
     fig.add_hline(y=1.0, line_dash="dash", line_color="#6b7280")
     fig.add_vline(x=EMPOWERED, line_dash="dash", line_color="#6b7280")
     for x, y, label in (
-        (1.0, 1.0, "moving well"),
-        (0.0, 1.0, "fast, strained"),
-        (1.0, 0.0, "supported, slower"),
-        (0.0, 0.0, "slower, strained"),
+        (1.0, 1.0, _("moving well")),
+        (0.0, 1.0, _("fast, strained")),
+        (1.0, 0.0, _("supported, slower")),
+        (0.0, 0.0, _("slower, strained")),
     ):
         fig.add_annotation(
             x=x,
@@ -49,9 +54,9 @@ def quadrant_chart(teams: list[TeamBalance], name: str = "balance") -> str:
     ys = [t.velocity_index for t in known] or [1.0]
     low, high = min(0.5, min(ys) - 0.15), max(1.5, max(ys) + 0.15)
     fig.update_layout(
-        title="Velocity beside empowerment (amber: a warning stands)",
-        xaxis_title="empowerment index",
-        yaxis_title="velocity index (vs own baseline)",
+        title=_("Velocity beside empowerment (amber: a warning stands)"),
+        xaxis_title=_("empowerment index"),
+        yaxis_title=_("velocity index (vs own baseline)"),
         xaxis_range=[0, 1],
         yaxis_range=[low, high],
         xaxis_tickformat=".0%",
@@ -68,5 +73,6 @@ def health_page(teams: list[TeamBalance], people: list[PersonHealth], day: date)
         chart=quadrant_chart(teams),
         plotlyjs=get_plotlyjs(),
         version=salesvelocity.__version__,
+        lang=language(),
         generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
     )

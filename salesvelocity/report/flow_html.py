@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 import salesvelocity
+from salesvelocity.i18n import _, day, language
 from salesvelocity.output import fmt_number
 from salesvelocity.report.forecast_view import ForecastResult
 from salesvelocity.report.html import PALETTE, _div, _env, wrap_title
@@ -32,8 +33,8 @@ def trend_charts(trend: Trend) -> list[str]:
         )
         # The running period (partial totals) and the edges outside the data: drawn apart, never judged.
         for status, symbol, words in (
-            ("running", "circle-open", "running — partial, not judged"),
-            ("outside the data", "x-thin-open", "outside the data — not judged"),
+            ("running", "circle-open", _("running — partial, not judged")),
+            ("outside the data", "x-thin-open", _("outside the data — not judged")),
         ):
             apart = [p for p in g.points if p["status"] == status and p["value"] is not None]
             if apart:
@@ -43,7 +44,7 @@ def trend_charts(trend: Trend) -> list[str]:
                         y=[p["value"] for p in apart],
                         mode="markers+text" if status == "running" else "markers",
                         name=words,
-                        text=["running" if status == "running" else "" for _ in apart],
+                        text=[_("running") if status == "running" else "" for _point in apart],
                         textposition="top center",
                         marker=dict(color="#9ca3af", size=10, symbol=symbol, line=dict(width=2)),
                         hovertemplate=f"%{{x|%Y-%m-%d}}: %{{y:,.2f}}<br>{words}<extra></extra>",
@@ -56,7 +57,7 @@ def trend_charts(trend: Trend) -> list[str]:
                     x=[p["period_start"] for p in flagged],
                     y=[p["value"] for p in flagged],
                     mode="markers",
-                    name="signal",
+                    name=_("signal"),
                     marker=dict(color="#dc2626", size=11, symbol="circle-open", line=dict(width=2)),
                     text=[p["signal"] for p in flagged],
                     hovertemplate="%{x|%Y-%m-%d}: %{y:,.2f}<br>%{text}<extra>signal</extra>",
@@ -64,9 +65,9 @@ def trend_charts(trend: Trend) -> list[str]:
             )
         if g.chart is not None:
             for y, name, dash in (
-                (g.chart.centre, "average", "solid"),
-                (g.chart.upper, "upper limit", "dash"),
-                (g.chart.lower, "lower limit", "dash"),
+                (g.chart.centre, _("average"), "solid"),
+                (g.chart.upper, _("upper limit"), "dash"),
+                (g.chart.lower, _("lower limit"), "dash"),
             ):
                 fig.add_hline(
                     y=y, line_dash=dash, line_color="#6b7280", annotation_text=name, annotation_position="top left"
@@ -90,7 +91,9 @@ def trend_charts(trend: Trend) -> list[str]:
                     font=dict(color="#9333ea", size=11),
                     bgcolor="rgba(255,255,255,0.85)",
                 )
-        fig.update_layout(title=f"{g.label}: {trend.metric} per {trend.cadence}", showlegend=False)
+        fig.update_layout(
+            title=f"{_('all deals') if g.group == 'all' else g.label}: {trend.title(short=True)}", showlegend=False
+        )
         charts.append(_div(fig, f"trend-{i}"))
     return charts
 
@@ -113,7 +116,7 @@ def cumulative_flow_chart(rows: list[dict], name: str = "cfd") -> str:
             )
         )
     fig.update_layout(
-        title="Cumulative flow: open deals per stage, won and lost since the window's start", yaxis_title="deals"
+        title=_("Cumulative flow: open deals per stage, won and lost since the window's start"), yaxis_title=_("deals")
     )
     return _div(fig, name)
 
@@ -123,9 +126,9 @@ def throughput_histogram(daily: np.ndarray, name: str = "throughput") -> str:
         go.Histogram(x=daily, marker_color=PALETTE[1], nbinsx=max(5, int(daily.max()) + 1 if daily.size else 5))
     )
     fig.update_layout(
-        title=f"Daily throughput, last {len(daily)} days (won deals per day)",
-        xaxis_title="won per day",
-        yaxis_title="days",
+        title=_("Daily throughput, last {days} days (won deals per day)", days=len(daily)),
+        xaxis_title=_("won per day"),
+        yaxis_title=_("days"),
         bargap=0.05,
     )
     return _div(fig, name)
@@ -155,14 +158,17 @@ def forecast_chart(result: ForecastResult, name: str = "forecast") -> str:
             fig.add_vline(
                 x=goal["remaining"],
                 line_color="#111827",
-                annotation_text=f"to go: {goal['remaining']:,.0f}",
+                annotation_text=_("to go: {amount}", amount=fmt_number(goal["remaining"], result.kind)),
                 annotation_position="bottom right",
             )
-        title = f"Simulated totals by {a['by_date']}"
+        title = _("Simulated totals by {date}", date=day(a["by_date"]))
     else:
-        title = "Simulated days to reach the total"
+        title = _("Simulated days to reach the total")
     fig.update_layout(
-        title=title, xaxis_title="total" if a else "days", yaxis_title=f"trials (of {result.trials:,})", bargap=0.02
+        title=title,
+        xaxis_title=_("total") if a else _("days"),
+        yaxis_title=_("trials (of {n})", n=fmt_number(result.trials, "int")),
+        bargap=0.02,
     )
     return _div(fig, name)
 
@@ -175,82 +181,67 @@ def _page(title: str, body: list[tuple[str, str]], notes: list[str]) -> str:
         plotlyjs=get_plotlyjs(),
         version=salesvelocity.__version__,
         generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
+        lang=language(),
     )
 
 
 def trend_page(trend: Trend) -> str:
     charts = trend_charts(trend)
     body = [
-        (f"{g.label}", chart + "".join(f"<p class='reading'>{_esc(v)}</p>" for v in g.verdict))
+        (
+            _("all deals") if g.group == "all" else g.label,
+            chart + "".join(f"<p class='reading'>{_esc(v)}</p>" for v in g.verdict),
+        )
         for g, chart in zip(trend.groups, charts, strict=True)
     ]
-    return _page(f"{trend.metric} per {trend.cadence}, {trend.start} – {trend.end}", body, [])
+    return _page(trend.title(), body, [])
 
 
 def forecast_page(result: ForecastResult) -> str:
     """The forecast's answers in words and tables first (how much, when, the target, the backtest and the
     open pipeline beside it), then the simulated distribution."""
     notes = [result.message] if result.message else []
-    what = "won deals" if result.metric == "count" else "won amount"
-    scope = f" — team {result.team_name}" if result.team else ""
     if result.message:
-        return _page(f"Forecast of {what} from {result.as_of}{scope}", [], notes)
-    kind = "int" if result.metric == "count" else "money"
-    body = [("The answers", _answers_html(result, kind)), ("Simulated outcomes", forecast_chart(result))]
-    method = (
-        f"{result.trials:,} simulated futures, each drawing days at random from the last {result.history_days} "
-        f"days of daily {what} ({fmt_number(result.history_total, kind)} in them); seed {result.seed}."
-    )
-    body.append(("How this is computed", f"<p class='reading'>{_esc(method)}</p>"))
-    return _page(f"Forecast of {what} from {result.as_of}{scope}", body, notes)
+        return _page(result.title(), [], notes)
+    body = [
+        (_("The answers"), _answers_html(result, result.kind)),
+        (_("Simulated outcomes"), forecast_chart(result)),
+        (_("How this is computed"), f"<p class='reading'>{_esc(result.method())}</p>"),
+    ]
+    return _page(result.title(), body, notes)
 
 
 def _answers_html(result: ForecastResult, kind: str) -> str:
     a = result.answers
     parts = []
+    head = f"<tr><th>{_esc(_('confidence'))}</th><th>{{}}</th></tr>"
     if "how_many" in a:
         h = a["how_many"]
         rows = "".join(
-            f"<tr><td>{c} %</td><td>{_esc(fmt_number(v, kind))}</td></tr>" for c, v in h["by_confidence"].items()
+            f"<tr><td>{c}\u00a0%</td><td>{_esc(fmt_number(v, kind))}</td></tr>" for c, v in h["by_confidence"].items()
         )
+        low = f"<strong>{_esc(fmt_number(h['by_confidence']['85'], kind))}</strong>"
         parts.append(
-            f"<div><h3>How much by {h['by_date']}?</h3><p class='reading'>At least "
-            f"<strong>{_esc(fmt_number(h['by_confidence']['85'], kind))}</strong> with 85 % confidence.</p>"
-            f"<table id='answer-how-many'><tr><th>confidence</th><th>at least</th></tr>{rows}</table></div>"
+            f"<div><h3>{_esc(_('How much by {date}?', date=day(h['by_date'])))}</h3><p class='reading'>"
+            f"{_('At least {amount} with 85 % confidence.', amount=low)}</p>"
+            f"<table id='answer-how-many'>{head.format(_esc(_('at least')))}{rows}</table></div>"
         )
     if "when" in a:
         w = a["when"]
+        never = _("not within 3 years")
         rows = "".join(
-            f"<tr><td>{c} %</td><td>{d or 'not within 3 years'}</td></tr>" for c, d in w["by_confidence"].items()
+            f"<tr><td>{c}\u00a0%</td><td>{_esc(day(d) if d else never)}</td></tr>"
+            for c, d in w["by_confidence"].items()
         )
+        likely = w["by_confidence"]["85"]
+        by = f"<strong>{_esc(day(likely) if likely else never)}</strong>"
         parts.append(
-            f"<div><h3>When will we reach {_esc(fmt_number(w['reach'], kind))}?</h3>"
-            f"<p class='reading'>By <strong>{w['by_confidence']['85'] or 'not within 3 years'}</strong> "
-            f"with 85 % confidence.</p>"
-            f"<table id='answer-when'><tr><th>confidence</th><th>by</th></tr>{rows}</table></div>"
+            f"<div><h3>{_esc(_('When will we reach {total}?', total=fmt_number(w['reach'], kind)))}</h3>"
+            f"<p class='reading'>{_('By {date} with 85 % confidence.', date=by)}</p>"
+            f"<table id='answer-when'>{head.format(_esc(_('by')))}{rows}</table></div>"
         )
-    said = []
-    t = a.get("target")
-    if t is not None:
-        if "message" in t:
-            said.append(f"Target: {t['message']}.")
-        else:
-            said.append(
-                f"Target {fmt_number(t['target'], kind)} for {t['period'][0]} – {t['period'][1]}: "
-                f"{fmt_number(t['so_far'], kind)} so far, {fmt_number(t['remaining'], kind)} to go in "
-                f"{t['days_left']} days — a {fmt_number(t['probability'], 'percent')} chance of reaching it."
-            )
-    b = a.get("backtest")
-    if b is not None:
-        said.append(
-            f"Backtest: in {b['hits']} of {b['origins']} past forecasts the real {b['horizon_days']}-day outcome "
-            f"was at or above the 85 % line ({fmt_number(b['hit_rate'], 'percent')}; well calibrated is near 85 %)."
-        )
-    p = a.get("pipeline")
-    if p is not None:
-        said.append(f"Open pipeline: {p['reading']}.")
     grid = f"<div class='grid'>{''.join(parts)}</div>" if parts else ""
-    return grid + "".join(f"<p class='reading answer'>{_esc(s)}</p>" for s in said)
+    return grid + "".join(f"<p class='reading answer'>{_esc(s)}</p>" for s in result.sentences())
 
 
 def _esc(text: str) -> str:

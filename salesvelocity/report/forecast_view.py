@@ -18,7 +18,9 @@ from salesvelocity.forecast import (
     how_many,
     when,
 )
+from salesvelocity.i18n import _, day, number
 from salesvelocity.metrics import TeamScope
+from salesvelocity.output import fmt_number
 from salesvelocity.report.build import default_window, resolve_team, team_name
 from salesvelocity.store import Store
 
@@ -44,6 +46,65 @@ class ForecastResult:
             "distribution_sample": self.distribution[:1000]
         }
 
+    @property
+    def kind(self) -> str:
+        return "int" if self.metric == "count" else "money"
+
+    def title(self) -> str:
+        what = _("won deals") if self.metric == "count" else _("won amount")
+        team = _(" — team {team}", team=self.team_name) if self.team else ""
+        return _("Forecast of {what} from {date}", what=what, date=day(self.as_of)) + team
+
+    def method(self) -> str:
+        what = _("won deals") if self.metric == "count" else _("won amount")
+        return _(
+            "{trials} simulated futures, each drawing days at random from the last {days} days of daily {what} "
+            "({total} in them); seed {seed}.",
+            trials=number(self.trials),
+            days=self.history_days,
+            what=what,
+            total=fmt_number(self.history_total, self.kind),
+            seed=self.seed,
+        )
+
+    def sentences(self) -> list[str]:
+        """The target chance, the backtest and the open pipeline in words (terminal and HTML alike)."""
+        said, kind = [], self.kind
+        t = self.answers.get("target")
+        if t is not None:
+            if "message" in t:
+                said.append(_("Target: {message}.", message=t["message"]))
+            else:
+                said.append(
+                    _(
+                        "Target {target} for {start} – {end}: {so_far} so far, {remaining} to go in {days} days — "
+                        "a {chance} chance of reaching it.",
+                        target=fmt_number(t["target"], kind),
+                        start=day(t["period"][0]),
+                        end=day(t["period"][1]),
+                        so_far=fmt_number(t["so_far"], kind),
+                        remaining=fmt_number(t["remaining"], kind),
+                        days=t["days_left"],
+                        chance=fmt_number(t["probability"], "percent"),
+                    )
+                )
+        b = self.answers.get("backtest")
+        if b is not None:
+            said.append(
+                _(
+                    "Backtest: in {hits} of {origins} past forecasts the real {days}-day outcome was at or above "
+                    "the 85 % line ({rate}; well calibrated is near 85 %).",
+                    hits=b["hits"],
+                    origins=b["origins"],
+                    days=b["horizon_days"],
+                    rate=fmt_number(b["hit_rate"], "percent"),
+                )
+            )
+        p = self.answers.get("pipeline")
+        if p is not None:
+            said.append(_("Open pipeline: {reading}.", reading=p["reading"]))
+        return said
+
 
 def build_forecast(
     store: Store,
@@ -59,7 +120,7 @@ def build_forecast(
     today: date | None = None,
 ) -> ForecastResult:
     """Run the requested forecasts; with nothing requested, how many by the end of the current quarter."""
-    _, as_of = default_window(store, today)
+    _start, as_of = default_window(store, today)
     tables = store
     if team is not None:
         team = resolve_team(store, team)
@@ -161,16 +222,19 @@ def _pipeline(store, tables, as_of: date, by_date: date, metric: str, answers: d
         "forecast_50": likely,
         "coverage_of_remaining": open_value / remaining if remaining else None,
     }
+    values = {"date": day(by_date), "open": number(open_value), "likely": number(likely or 0)}
     if likely and open_value < likely:
-        said["reading"] = (
-            f"the open pipeline expected to close by {by_date} ({open_value:,.0f}) is less than the likely "
-            f"forecast ({likely:,.0f}): the forecast assumes the past pace goes on, including deals not yet "
-            "in the pipeline — treat it as optimistic unless new deals keep coming"
+        said["reading"] = _(
+            "the open pipeline expected to close by {date} ({open}) is less than the likely forecast ({likely}): "
+            "the forecast assumes the past pace goes on, including deals not yet in the pipeline — treat it as "
+            "optimistic unless new deals keep coming",
+            **values,
         )
     else:
-        said["reading"] = (
-            f"the open pipeline expected to close by {by_date} ({open_value:,.0f}) can carry the likely "
-            f"forecast ({likely:,.0f}) — if those deals close at the usual rate"
+        said["reading"] = _(
+            "the open pipeline expected to close by {date} ({open}) can carry the likely forecast ({likely}) — "
+            "if those deals close at the usual rate",
+            **values,
         )
     return said
 

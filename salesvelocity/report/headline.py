@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from salesvelocity.i18n import _, day
 from salesvelocity.output import fmt_number
 
 
@@ -47,11 +48,16 @@ def build_headline(report) -> Headline:
     headline.tiles.append(
         Tile(
             "won_per_day",
-            "Won per day",
-            fmt_number(won, "money") if won is not None else "no data",
-            f"{fmt_number(row.get('won_amount'), 'money')} won in {days:.0f} days ({row.get('won', 0):,} deals)"
+            _("Won per day"),
+            fmt_number(won, "money") if won is not None else _("no data"),
+            _(
+                "{amount} won in {days} days ({n} deals)",
+                amount=fmt_number(row.get("won_amount"), "money"),
+                days=f"{days:.0f}",
+                n=fmt_number(row.get("won", 0), "int"),
+            )
             if days
-            else "no deals closed in this window",
+            else _("no deals closed in this window"),
             "neutral" if won is not None else "nodata",
         )
     )
@@ -59,9 +65,9 @@ def build_headline(report) -> Headline:
     headline.tiles.append(
         Tile(
             "needs_you",
-            "Three things that need you now",
-            str(len(headline.needs_you)) if headline.needs_you else "none",
-            "\n".join(headline.needs_you) or "no open obstacle, unthanked win or stuck deal — well done",
+            _("Three things that need you now"),
+            str(len(headline.needs_you)) if headline.needs_you else _("none"),
+            "\n".join(headline.needs_you) or _("no open obstacle, unthanked win or stuck deal — well done"),
             "attention" if headline.needs_you else "good",
         )
     )
@@ -70,20 +76,27 @@ def build_headline(report) -> Headline:
 
 def _target_tile(report) -> Tile:
     if "coverage" in report.no_data:
-        return Tile("target", "Won vs target", "no data", report.no_data["coverage"], "nodata")
+        return Tile("target", _("Won vs target"), _("no data"), report.no_data["coverage"], "nodata")
     rows = [r for r in report.sections["coverage"].to_pylist() if r.get("target")]
     if not rows:
-        return Tile("target", "Won vs target", "no data", f"no target covers {report.as_of:%Y-%m-%d}", "nodata")
+        why = _("no target covers {date}", date=day(report.as_of))
+        return Tile("target", _("Won vs target"), _("no data"), why, "nodata")
     target = sum(r["target"] for r in rows)
     won = sum(r["won"] or 0 for r in rows)
     end = max(r["period_end"] for r in rows)
     share = won / target if target else None
-    scope = rows[0]["label"] if len(rows) == 1 else f"{len(rows)} targets"
+    scope = rows[0]["label"] if len(rows) == 1 else _("{n} targets", n=len(rows))
     return Tile(
         "target",
-        "Won vs target",
+        _("Won vs target"),
         fmt_number(share, "percent"),
-        f"{fmt_number(won, 'money')} of {fmt_number(target, 'money')} ({scope}, period ending {end})",
+        _(
+            "{won} of {target} ({scope}, period ending {date})",
+            won=fmt_number(won, "money"),
+            target=fmt_number(target, "money"),
+            scope=scope,
+            date=day(end),
+        ),
         "good" if share is not None and share >= 1 else "neutral",
     )
 
@@ -91,8 +104,8 @@ def _target_tile(report) -> Tile:
 def _velocity_tile(report, row: dict) -> Tile:
     velocity = row.get("velocity_per_day")
     if velocity is None:
-        return Tile("velocity", "Velocity per day", "no data", "no deal was won in this window", "nodata")
-    detail = "open deals × win rate × avg deal ÷ cycle"
+        return Tile("velocity", _("Velocity per day"), _("no data"), _("no deal was won in this window"), "nodata")
+    detail = _("open deals × win rate × avg deal ÷ cycle")
     tone = "neutral"
     over = report.over_time
     overall = getattr(over, "overall", None) if over else None
@@ -101,11 +114,16 @@ def _velocity_tile(report, row: dict) -> Tile:
         usual = group.chart.centre
         ratio = velocity / usual if usual else None
         verdict = group.verdict[0] if group.verdict else ""
-        detail = f"{fmt_number(ratio, 'ratio')} its usual level ({fmt_number(usual, 'money')} a day); {verdict}"
-        tone = "good" if verdict.startswith("no signal") else "attention"
+        detail = _(
+            "{ratio} its usual level ({usual} a day); {verdict}",
+            ratio=fmt_number(ratio, "ratio"),
+            usual=fmt_number(usual, "money"),
+            verdict=verdict,
+        )
+        tone = "attention" if group.chart.signals else "good"
     elif group is not None and group.verdict:
         detail = group.verdict[0]
-    return Tile("velocity", "Velocity per day", fmt_number(velocity, "money"), detail, tone)
+    return Tile("velocity", _("Velocity per day"), fmt_number(velocity, "money"), detail, tone)
 
 
 def _needs_you(report) -> list[str]:
@@ -114,17 +132,27 @@ def _needs_you(report) -> list[str]:
     if health is not None and health.obstacles:
         o = health.obstacles[0]
         said.append(
-            f"Oldest open obstacle: “{o['title']}” raised by {o.get('raised_by_name') or o['raised_by']}, "
-            f"open {fmt_number(o['age_days'], 'days')} — how can you help?"
+            _(
+                "Oldest open obstacle: “{title}” raised by {name}, open {age} — how can you help?",
+                title=o["title"],
+                name=o.get("raised_by_name") or o["raised_by"],
+                age=fmt_number(o["age_days"], "days"),
+            )
         )
     if health is not None and health.unrecognised:
         n = sum(r["unrecognised_wins"] or 0 for r in health.rows)
-        said.append(f"{n} wins nobody has recognised yet — a specific thank-you still counts")
+        said.append(_("{n} wins nobody has recognised yet — a specific thank-you still counts", n=n))
     stuck = [r for r in report.sections["stuck_deals"].to_pylist() if r["flag"] == "stuck"]
     if stuck and "stuck_deals" not in report.no_data:
         first = stuck[0]
         said.append(
-            f"{len(stuck)} stuck deals; the oldest, {first['deal_id']} ({first['owner']}), has sat in "
-            f"{first['stage']} for {fmt_number(first['age_days'], 'days')} — what would move it on?"
+            _(
+                "{n} stuck deals; the oldest, {deal} ({owner}), has sat in {stage} for {age} — what would move it on?",
+                n=len(stuck),
+                deal=first["deal_id"],
+                owner=first["owner"],
+                stage=first["stage"],
+                age=fmt_number(first["age_days"], "days"),
+            )
         )
     return said

@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from plotly.offline import get_plotlyjs
 
 import salesvelocity
+from salesvelocity.i18n import _, language
 from salesvelocity.output import NO_DATA, fmt_number
 from salesvelocity.report.build import Report
 
@@ -34,6 +35,7 @@ def nowrap(text: object) -> Markup:
 
 
 _env.filters["nw"] = nowrap
+_env.globals["_"] = _
 
 
 #: A chart title longer than this wraps onto lines of at most this many characters: Plotly never wraps a
@@ -85,11 +87,23 @@ def velocity_chart(report: Report) -> str:
                 ]
                 for r in rows
             ],
-            hovertemplate="%{x}<br>velocity %{y:,.0f}/day<br>open deals on average %{customdata[0]}"
-            "<br>win rate %{customdata[1]}<br>avg deal %{customdata[2]}<br>cycle %{customdata[3]}<extra></extra>",
+            hovertemplate="%{x}<br>"
+            + _("velocity per day")
+            + " %{y:,.0f}<br>"
+            + _("open deals (avg)")
+            + " %{customdata[0]}<br>"
+            + _("win rate")
+            + " %{customdata[1]}<br>"
+            + _("avg deal")
+            + " %{customdata[2]}<br>"
+            + _("cycle")
+            + " %{customdata[3]}<extra></extra>",
         )
     )
-    fig.update_layout(title=f"Sales velocity per day ({report.currency})", yaxis_title=f"{report.currency} per day")
+    fig.update_layout(
+        title=_("Sales velocity per day ({currency})", currency=report.currency),
+        yaxis_title=_("{currency} per day", currency=report.currency),
+    )
     return _div(fig, "velocity")
 
 
@@ -110,10 +124,10 @@ def funnel_charts(report: Report) -> list[str]:
                 text=text,
                 textinfo="text",
                 marker_color=PALETTE[i % len(PALETTE)],
-                hovertemplate="%{y}: %{x:,} deals reached<extra></extra>",
+                hovertemplate="%{y}: %{x:,} " + _("deals reached") + "<extra></extra>",
             )
         )
-        fig.update_layout(title=f"Funnel — {pipeline}")
+        fig.update_layout(title=_("Funnel — {pipeline}", pipeline=pipeline))
         charts.append(_div(fig, f"funnel-{i}"))
     return charts
 
@@ -136,7 +150,9 @@ def time_in_stage_chart(report: Report) -> str:
                 marker_color=PALETTE[i % len(PALETTE)],
             )
         )
-    fig.update_layout(title="Time in stage (days; box P25–P75, whiskers P5–P95)", yaxis_title="days", boxmode="group")
+    fig.update_layout(
+        title=_("Time in stage (days; box P25–P75, whiskers P5–P95)"), yaxis_title=_("days"), boxmode="group"
+    )
     return _div(fig, "time-in-stage")
 
 
@@ -150,8 +166,8 @@ def cycle_chart(report: Report) -> str:
             mode="markers",
             marker=dict(size=6, color=PALETTE[0], opacity=0.55),
             text=[p["deal_id"] for p in points],
-            hovertemplate="%{text}<br>closed %{x|%Y-%m-%d}<br>%{y:.1f} days<extra></extra>",
-            name="won deal",
+            hovertemplate="%{text}<br>" + _("closed") + " %{x|%Y-%m-%d}<br>%{y:.1f} " + _("days") + "<extra></extra>",
+            name=_("won deal"),
         )
     )
     if overall:
@@ -166,10 +182,12 @@ def cycle_chart(report: Report) -> str:
                     y=value,
                     line_dash="dash",
                     line_color=color,
-                    annotation_text=f"{label} {value:.1f} d",
+                    annotation_text=f"{label} {fmt_number(value, 'days')}",
                     annotation_position="top left",
                 )
-    fig.update_layout(title="Cycle time of won deals", xaxis_title="closed", yaxis_title="days from created to won")
+    fig.update_layout(
+        title=_("Cycle time of won deals"), xaxis_title=_("closed"), yaxis_title=_("days from created to won")
+    )
     return _div(fig, "cycle")
 
 
@@ -180,7 +198,7 @@ def speed_to_lead_chart(report: Report) -> str:
         ("share_5_15", "5–15 min"),
         ("share_15_60", "15–60 min"),
         ("share_60_plus", "60+ min"),
-        ("share_never", "never touched"),
+        ("share_never", _("never touched")),
     ]
     colors = ["#16a34a", "#84cc16", "#ca8a04", "#ea580c", "#9ca3af"]
     fig = go.Figure()
@@ -196,9 +214,9 @@ def speed_to_lead_chart(report: Report) -> str:
             )
         )
     fig.update_layout(
-        title="Speed-to-lead: share of leads by time to first touch",
+        title=_("Speed-to-lead: share of leads by time to first touch"),
         barmode="stack",
-        xaxis_title="% of leads",
+        xaxis_title=_("% of leads"),
         xaxis_range=[0, 100],
     )
     return _div(fig, "speed-to-lead")
@@ -248,4 +266,6 @@ def render_html(report: Report) -> str:
         version=salesvelocity.__version__,
         no_data=NO_DATA,
         currency=report.currency,
+        lang=language(),
+        group_word={"team": "team", "person": "rep"}.get(report.by, report.by or "scope"),
     )

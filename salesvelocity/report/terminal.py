@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
+from salesvelocity.i18n import _, day
 from salesvelocity.output import fmt_number, rich_table
 from salesvelocity.report.build import Report
 
@@ -22,37 +23,45 @@ def render_terminal(report: Report, console: Console) -> None:
 def render_funnel(report: Report, console: Console) -> None:
     """The funnel sections."""
     s = report.sections
-    who = GROUP.get(report.by, report.by or "scope")
-    scope = f" — team {report.team_name}" if report.team else ""
+    who = _(GROUP.get(report.by, report.by or "scope"))
+    scope = _(" — team {team}", team=report.team_name) if report.team else ""
     console.print(
         Text(
-            f"Funnel report {report.start:%Y-%m-%d} – {report.end:%Y-%m-%d}{scope} (as of {report.as_of:%Y-%m-%d}; "
-            f"amounts in {report.currency})",
+            _(
+                "Funnel report {start} – {end}{scope} (as of {as_of}; amounts in {currency})",
+                start=day(report.start),
+                end=day(report.end),
+                scope=scope,
+                as_of=day(report.as_of),
+                currency=report.currency,
+            ),
             style="bold",
         )
     )
     render_headline(report, console)
     for note in report.notes:
-        console.print(Text(f"note: {note}", style="yellow"))
+        console.print(Text(_("note: {note}", note=note), style="yellow"))
 
     show(
         console,
         report,
         "velocity",
         rich_table(
-            "Sales velocity",
+            _("Sales velocity"),
             s["velocity"],
             [
                 ("label", who, "text"),
-                ("velocity_per_day", "velocity /day", "money"),
-                ("won_per_day", "won /day", "money"),
-                ("open_avg", "open deals avg", "decimal"),
-                ("win_rate", "win rate", "percent"),
-                ("avg_deal_size", "avg deal", "money"),
-                ("cycle_days", "cycle", "days"),
+                ("velocity_per_day", _("velocity /day"), "money"),
+                ("won_per_day", _("won /day"), "money"),
+                ("open_avg", _("open deals avg"), "decimal"),
+                ("win_rate", _("win rate"), "percent"),
+                ("avg_deal_size", _("avg deal"), "money"),
+                ("cycle_days", _("cycle"), "days"),
             ],
-            caption="velocity = open deals (average) × win rate × avg deal ÷ cycle, per day (Little's law); "
-            "won /day = won amount in the window ÷ its days; win rate = won ÷ (won + lost) closed in window",
+            caption=_(
+                "velocity = open deals (average) × win rate × avg deal ÷ cycle, per day (Little's law); "
+                "won /day = won amount in the window ÷ its days; win rate = won ÷ (won + lost) closed in window"
+            ),
         ),
     )
     show(
@@ -60,14 +69,14 @@ def render_funnel(report: Report, console: Console) -> None:
         report,
         "cycle",
         rich_table(
-            "Cycle length of won deals",
+            _("Cycle length of won deals"),
             s["cycle"],
             [
                 ("label", who, "text"),
-                ("won", "won", "int"),
-                ("cycle_mean_days", "mean", "days"),
-                ("cycle_median_days", "median", "days"),
-                ("cycle_p85_days", "P85", "days"),
+                ("won", _("won"), "int"),
+                ("cycle_mean_days", _("mean"), "days"),
+                ("cycle_median_days", _("median"), "days"),
+                ("cycle_p85_days", _("P85"), "days"),
             ],
         ),
     )
@@ -76,21 +85,26 @@ def render_funnel(report: Report, console: Console) -> None:
         report,
         "funnel",
         rich_table(
-            "Funnel: stage conversion (deals created in window; skipped stages count as passed)",
+            _("Funnel: stage conversion (deals created in window; skipped stages count as passed)"),
             s["funnel"],
             [
-                ("pipeline", "pipeline", "text"),
-                ("stage", "stage", "text"),
-                ("reached", "reached", "int"),
-                ("undecided", "still open", "int"),
-                ("conversion", "conversion", "percent"),
-                ("drop_off", "drop-off", "percent"),
+                ("pipeline", _("pipeline"), "text"),
+                ("stage", _("stage"), "text"),
+                ("reached", _("reached"), "int"),
+                ("undecided", _("still open"), "int"),
+                ("conversion", _("conversion"), "percent"),
+                ("drop_off", _("drop-off"), "percent"),
             ],
         ),
     )
     bottlenecks = [r for r in s["bottleneck"].to_pylist() if r["is_bottleneck"]]
     reading = "; ".join(
-        f"{r['pipeline']}: {r['stage']} holds {fmt_number(r['share'], 'percent')} of won deals' time"
+        _(
+            "{pipeline}: {stage} holds {share} of won deals' time",
+            pipeline=r["pipeline"],
+            stage=r["stage"],
+            share=fmt_number(r["share"], "percent"),
+        )
         for r in bottlenecks
     )
     show(
@@ -98,17 +112,17 @@ def render_funnel(report: Report, console: Console) -> None:
         report,
         "time_in_stage",
         rich_table(
-            "Time in stage (completed visits, days)",
+            _("Time in stage (completed visits, days)"),
             s["time_in_stage"],
             [
-                ("pipeline", "pipeline", "text"),
-                ("stage", "stage", "text"),
-                ("deals", "deals", "int"),
-                ("p50_days", "P50", "days"),
-                ("p85_days", "P85", "days"),
-                ("p95_days", "P95", "days"),
+                ("pipeline", _("pipeline"), "text"),
+                ("stage", _("stage"), "text"),
+                ("deals", _("deals"), "int"),
+                ("p50_days", _("P50"), "days"),
+                ("p85_days", _("P85"), "days"),
+                ("p95_days", _("P95"), "days"),
             ],
-            caption=f"bottleneck — {reading}" if reading else None,
+            caption=_("bottleneck — {reading}", reading=reading) if reading else None,
         ),
     )
     show(
@@ -116,32 +130,32 @@ def render_funnel(report: Report, console: Console) -> None:
         report,
         "aging",
         rich_table(
-            "Aging open deals (at risk: age in stage > P85; stuck: > P95)",
+            _("Aging open deals (at risk: age in stage > P85; stuck: > P95)"),
             s["aging"],
             [
                 ("label", who, "text"),
-                ("open_deals", "open", "int"),
-                ("at_risk", "at risk", "int"),
-                ("stuck", "stuck", "int"),
-                ("stuck_amount", "stuck amount", "money"),
+                ("open_deals", _("open"), "int"),
+                ("at_risk", _("at risk"), "int"),
+                ("stuck", _("stuck"), "int"),
+                ("stuck_amount", _("stuck amount"), "money"),
             ],
         ),
     )
     if s["stuck_deals"].num_rows:
         console.print(
             rich_table(
-                "Where help is needed: oldest stuck and at-risk deals",
+                _("Where help is needed: oldest stuck and at-risk deals"),
                 s["stuck_deals"].slice(0, TERMINAL_STUCK_ROWS),
                 [
-                    ("deal_id", "deal", "text"),
-                    ("owner", "owner", "text"),
-                    ("stage", "stage", "text"),
-                    ("age_days", "age", "days"),
-                    ("p95_days", "P95", "days"),
-                    ("flag", "flag", "text"),
-                    ("amount", "amount", "money"),
+                    ("deal_id", _("deal"), "text"),
+                    ("owner", _("owner"), "text"),
+                    ("stage", _("stage"), "text"),
+                    ("age_days", _("age"), "days"),
+                    ("p95_days", _("P95"), "days"),
+                    ("flag", _("flag"), "text"),
+                    ("amount", _("amount"), "money"),
                 ],
-                caption="ask: what would help move this deal on?",
+                caption=_("ask: what would help move this deal on?"),
             )
         )
     show(
@@ -149,18 +163,22 @@ def render_funnel(report: Report, console: Console) -> None:
         report,
         "speed_to_lead",
         rich_table(
-            "Speed-to-lead (minutes to first touch)",
+            _("Speed-to-lead (minutes to first touch)"),
             s["speed_to_lead"],
             [
-                ("label", GROUP.get(report.by, report.by) if s["speed_to_lead"].num_rows > 1 else "scope", "text"),
-                ("leads", "leads", "int"),
-                ("p50_minutes", "P50", "minutes"),
-                ("p85_minutes", "P85", "minutes"),
-                ("share_0_5", "<5m", "percent"),
-                ("share_5_15", "5–15", "percent"),
-                ("share_15_60", "15–60", "percent"),
-                ("share_60_plus", "60m+", "percent"),
-                ("share_never", "never", "percent"),
+                (
+                    "label",
+                    _(GROUP.get(report.by, report.by)) if s["speed_to_lead"].num_rows > 1 else _("scope"),
+                    "text",
+                ),
+                ("leads", _("leads"), "int"),
+                ("p50_minutes", _("P50"), "minutes"),
+                ("p85_minutes", _("P85"), "minutes"),
+                ("share_0_5", _("<5m"), "percent"),
+                ("share_5_15", _("5–15"), "percent"),
+                ("share_15_60", _("15–60"), "percent"),
+                ("share_60_plus", _("60m+"), "percent"),
+                ("share_never", _("never"), "percent"),
             ],
         ),
     )
@@ -169,17 +187,17 @@ def render_funnel(report: Report, console: Console) -> None:
         report,
         "slippage",
         rich_table(
-            "Slippage",
+            _("Slippage"),
             s["slippage"],
             [
                 ("label", who, "text"),
-                ("open_deals", "open", "int"),
-                ("overdue", "overdue", "int"),
-                ("overdue_amount", "overdue amt", "money"),
-                ("won_late_share", "won late", "percent"),
-                ("mean_slip_days", "avg slip", "days"),
+                ("open_deals", _("open"), "int"),
+                ("overdue", _("overdue"), "int"),
+                ("overdue_amount", _("overdue amt"), "money"),
+                ("won_late_share", _("won late"), "percent"),
+                ("mean_slip_days", _("avg slip"), "days"),
             ],
-            caption="overdue: open past expected close date; won late: closed after it",
+            caption=_("overdue: open past expected close date; won late: closed after it"),
         ),
     )
     show(
@@ -187,18 +205,18 @@ def render_funnel(report: Report, console: Console) -> None:
         report,
         "coverage",
         rich_table(
-            "Pipeline coverage of current targets",
+            _("Pipeline coverage of current targets"),
             s["coverage"],
             [
-                ("label", who if report.by in ("team", "person") else "scope", "text"),
-                ("period_end", "period end", "text"),
-                ("target", "target", "money"),
-                ("won", "won", "money"),
-                ("remaining", "remaining", "money"),
-                ("coverage", "coverage", "ratio"),
-                ("weighted_coverage", "weighted", "ratio"),
+                ("label", who if report.by in ("team", "person") else _("scope"), "text"),
+                ("period_end", _("period end"), "text"),
+                ("target", _("target"), "money"),
+                ("won", _("won"), "money"),
+                ("remaining", _("remaining"), "money"),
+                ("coverage", _("coverage"), "ratio"),
+                ("weighted_coverage", _("weighted"), "ratio"),
             ],
-            caption="coverage = open pipeline expected to close in the period ÷ remaining target",
+            caption=_("coverage = open pipeline expected to close in the period ÷ remaining target"),
         ),
     )
 
@@ -207,16 +225,15 @@ def render_headline(report: Report, console: Console) -> None:
     """The first screen: won vs target, velocity against its usual level, won per day, what needs you now."""
     if report.headline is None:
         return
-    console.print(Text("At a glance", style="bold"))
+    console.print(Text(_("At a glance"), style="bold"))
     for tile in report.headline.tiles:
         if tile.key == "needs_you":
             console.print(Text(f"  {tile.title}:", style="bold"))
             for line in report.headline.needs_you or [tile.detail]:
                 console.print(Text(f"  • {line}"))
             continue
-        unit = (
-            f"\u00a0{report.currency}/day" if tile.key in ("velocity", "won_per_day") and tile.tone != "nodata" else ""
-        )
+        per_day = _("{currency}/day", currency=report.currency)
+        unit = f"\u00a0{per_day}" if tile.key in ("velocity", "won_per_day") and tile.tone != "nodata" else ""
         console.print(Text(f"  {tile.title}: {tile.value}{unit} — {tile.detail}"))
 
 
@@ -227,7 +244,7 @@ def show(console: Console, report: Report, name: str, view) -> None:
         console.print(view)
         return
     console.print(Text(str(view.title), style="bold"))
-    console.print(Text(f"no data — {why}", style="yellow"))
+    console.print(Text(_("no data — {why}", why=why), style="yellow"))
 
 
 def render_over_time(report: Report, console: Console) -> None:
@@ -237,27 +254,34 @@ def render_over_time(report: Report, console: Console) -> None:
     over = report.over_time
     if over is None:
         return
-    console.print(Text("Velocity over time (per week, signal vs noise)", style="bold"))
+    console.print(Text(_("Velocity over time (per week, signal vs noise)"), style="bold"))
     for g in over.trend.groups:
         for line in g.verdict[:2]:
             console.print(f"  {g.label}: {line}", highlight=False)
     forecast = over.forecast
     if forecast is not None:
         if forecast.message:
-            console.print(f"Forecast: {forecast.message}", highlight=False)
+            console.print(_("Forecast: {message}", message=forecast.message), highlight=False)
         elif "how_many" in forecast.answers:
             a = forecast.answers["how_many"]
             console.print(
-                f"Forecast of won amount by {a['by_date']}: at least {fmt_number(a['by_confidence']['85'], 'money')} "
-                f"with 85 % confidence ({fmt_number(a['by_confidence']['50'], 'money')} at 50 %)",
+                _(
+                    "Forecast of won amount by {date}: at least {low} with 85 % confidence ({likely} at 50 %)",
+                    date=day(a["by_date"]),
+                    low=fmt_number(a["by_confidence"]["85"], "money"),
+                    likely=fmt_number(a["by_confidence"]["50"], "money"),
+                ),
                 highlight=False,
             )
             target = forecast.answers.get("target", {})
             if "probability" in target:
                 console.print(
-                    f"  chance of reaching the target ({fmt_number(target['target'], 'money')}, "
-                    f"{fmt_number(target['remaining'], 'money')} to go): "
-                    f"{fmt_number(target['probability'], 'percent')}",
+                    _(
+                        "  chance of reaching the target ({target}, {remaining} to go): {chance}",
+                        target=fmt_number(target["target"], "money"),
+                        remaining=fmt_number(target["remaining"], "money"),
+                        chance=fmt_number(target["probability"], "percent"),
+                    ),
                     highlight=False,
                 )
     render_judgments(over.judgments, console)
@@ -273,17 +297,17 @@ def render_team_health(report: Report, console: Console) -> None:
     from salesvelocity.console import keep, prose
 
     view = rich_table(
-        "Team health: velocity beside empowerment",
+        _("Team health: velocity beside empowerment"),
         pa.Table.from_pylist(health.rows),
         [
-            ("team", "team", "text"),
-            ("velocity_index", "velocity idx", "ratio"),
-            ("empowerment_index", "empowerment", "percent"),
-            ("recognition_coverage", "recognised 30d", "percent"),
-            ("unrecognised_wins", "unthanked wins", "int"),
-            ("first_response_p50_h", "help P50", "hours"),
-            ("open_obstacles", "open obstacles", "int"),
-            ("reading", "reading", "text"),
+            ("team", _("team"), "text"),
+            ("velocity_index", _("velocity idx"), "ratio"),
+            ("empowerment_index", _("empowerment"), "percent"),
+            ("recognition_coverage", _("recognised 30d"), "percent"),
+            ("unrecognised_wins", _("unthanked wins"), "int"),
+            ("first_response_p50_h", _("help P50"), "hours"),
+            ("open_obstacles", _("open obstacles"), "int"),
+            ("reading", _("reading"), "text"),
         ],
     )
     prose(view.columns[-1])
@@ -292,13 +316,13 @@ def render_team_health(report: Report, console: Console) -> None:
     if health.unrecognised:
         console.print(
             rich_table(
-                "Wins nobody recognised yet (a thank-you is still welcome)",
+                _("Wins nobody recognised yet (a thank-you is still welcome)"),
                 pa.Table.from_pylist(health.unrecognised[:8]),
                 [
-                    ("deal_id", "deal", "text"),
-                    ("owner", "owner", "text"),
-                    ("closed_at", "won", "date"),
-                    ("amount", "amount", "money"),
+                    ("deal_id", _("deal"), "text"),
+                    ("owner", _("owner"), "text"),
+                    ("closed_at", _("won"), "date"),
+                    ("amount", _("amount"), "money"),
                 ],
             )
         )

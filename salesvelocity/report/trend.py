@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 import pyarrow as pa
 
 from salesvelocity.errors import MetricError
+from salesvelocity.i18n import N_, _, day
 from salesvelocity.metrics import TeamScope
 from salesvelocity.metrics.cadence import DEFAULT_ANCHOR, check_cadence
 from salesvelocity.metrics.common import with_labels
@@ -29,16 +30,19 @@ TREND_METRICS = {
     "net_flow": "net_flow",
     "wip": "wip",
 }
+#: The period words, for sentences (translated where shown).
+PLURAL = {"week": N_("weeks"), "sprint": N_("sprints"), "month": N_("months"), "quarter": N_("quarters")}
+CADENCE_WORDS = (N_("week"), N_("sprint"), N_("month"), N_("quarter"))
 WORDS = {
-    "velocity": "velocity",
-    "throughput": "throughput",
-    "won_amount": "won amount",
-    "created": "new deals",
-    "win_rate": "win rate",
-    "deal_size": "deal size",
-    "cycle": "cycle time",
-    "net_flow": "net flow",
-    "wip": "WIP",
+    "velocity": N_("velocity"),
+    "throughput": N_("throughput"),
+    "won_amount": N_("won amount"),
+    "created": N_("new deals"),
+    "win_rate": N_("win rate"),
+    "deal_size": N_("deal size"),
+    "cycle": N_("cycle time"),
+    "net_flow": N_("net flow"),
+    "wip": N_("WIP"),
 }
 NON_NEGATIVE = {"velocity_per_day", "won", "won_amount", "created", "win_rate", "avg_deal_size", "cycle_days", "wip"}
 DEFAULT_SPAN_DAYS = {"week": 364, "sprint": 364, "month": 730, "quarter": 1095}
@@ -68,6 +72,14 @@ class Trend:
     wip_by_stage: list[dict] = field(default_factory=list)
     baseline_period: tuple[date, date] | None = None
     team_name: str | None = None
+
+    def title(self, short: bool = False) -> str:
+        """ "velocity per week, 2025-12-02 – 2026-12-01 — team Nordics" in the current language."""
+        what = _("{metric} per {cadence}", metric=_(WORDS.get(self.metric, self.metric)), cadence=_(self.cadence))
+        if short:
+            return what
+        team = _(" — team {team}", team=self.team_name) if self.team else ""
+        return f"{what}, {day(self.start)} – {day(self.end)}{team}"
 
     def to_dict(self) -> dict:
         return {
@@ -128,7 +140,7 @@ def build_trend(
     check_cadence(cadence)
     if baseline < MIN_BASELINE:
         raise MetricError(f"a baseline needs at least {MIN_BASELINE} points", hint=f"--baseline {MIN_BASELINE} or more")
-    _, default_end = default_window(store, today)
+    _start, default_end = default_window(store, today)
     end = end or default_end
     if start is None:
         start = end - timedelta(days=DEFAULT_SPAN_DAYS[cadence])
@@ -180,7 +192,7 @@ def build_trend(
         try:
             chart = xmr([p["value"] for p in judged], baseline=baseline, baseline_points=stretch)
         except Exception as exc:  # NotEnoughHistory
-            verdict = [f"not enough history for a signal: {exc}"]
+            verdict = [_("not enough history for a signal: {why}", why=exc)]
             chart = None
         else:
             if column in NON_NEGATIVE:
@@ -188,13 +200,22 @@ def build_trend(
             for i, (p, rules) in enumerate(zip(judged, chart.point_signals(), strict=True)):
                 p["rules"] = rules
                 p["signal"] = point_words(chart, i)
-            verdict = describe(chart, [p["period_start"] for p in judged], WORDS[metric], unit=f"{cadence}s")
+            verdict = describe(chart, [p["period_start"] for p in judged], _(WORDS[metric]), unit=_(PLURAL[cadence]))
         skipped = sum(1 for p in points if p["status"] == "complete" and p["value"] is None)
         if skipped:
-            verdict.append(f"{skipped} {cadence}(s) without a {WORDS[metric]} value are left out of the chart")
+            verdict.append(
+                _(
+                    "{n} {cadence}(s) without a {metric} value are left out of the chart",
+                    n=skipped,
+                    cadence=_(cadence),
+                    metric=_(WORDS[metric]),
+                )
+            )
         outside = sum(1 for p in points if p["status"] == "outside the data")
         if outside:
-            verdict.append(f"{outside} {cadence}(s) before or after the data are shown but not judged")
+            verdict.append(
+                _("{n} {cadence}(s) before or after the data are shown but not judged", n=outside, cadence=_(cadence))
+            )
         result.groups.append(GroupTrend(group, mine[0]["label"], points, chart, verdict))
     if metric == "wip":
         from salesvelocity.metrics.flow import wip_by_stage

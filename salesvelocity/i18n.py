@@ -1,0 +1,153 @@
+"""English and Dutch: the words people read, and numbers and dates as their locale writes them.
+
+Text goes through ``_()``: the English text is the message id; ``salesvelocity/locale/<lang>.po`` (GNU
+gettext PO format, so translators use their usual tools) holds the translations. A message with
+``{name}`` placeholders is filled after translation, so word order can change per language. A message
+missing from a catalog falls back to English — never to an empty string.
+
+Numbers: English writes ``1,234.5`` and ``53.5 %``; Dutch writes ``1.234,5`` and ``53,5 %``. Dates: ISO
+``2026-12-31`` in English, ``31-12-2026`` in Dutch. CSV for Dutch Excel (``--csv-locale nl``) uses ``;``
+between fields and decimal commas.
+
+Kept light (standard library only): the CLI sets the language before any heavy module loads.
+"""
+
+from __future__ import annotations
+
+import ast
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+
+LANGUAGES = ("en", "nl")
+LOCALE_DIR = Path(__file__).parent / "locale"
+_current = {"lang": "en", "csv": "en"}
+
+
+def set_language(lang: str | None) -> str:
+    """Use ``lang`` (``en`` or ``nl``; ``nl_NL``, ``nl-BE`` and the like count as ``nl``) from now on."""
+    from salesvelocity.errors import ConfigError
+
+    code = (lang or "en").strip().lower().replace("-", "_").split("_")[0].split(".")[0]
+    if code not in LANGUAGES:
+        raise ConfigError(f"unknown language {lang!r}", hint=f"use one of: {', '.join(LANGUAGES)}")
+    _current["lang"] = code
+    return code
+
+
+def language() -> str:
+    return _current["lang"]
+
+
+def set_csv_locale(lang: str | None) -> str:
+    """CSV as ``lang``'s spreadsheet reads it: ``nl`` → ``;`` between fields and decimal commas."""
+    spoken = _current["lang"]
+    try:
+        _current["csv"] = set_language(lang)
+    finally:
+        _current["lang"] = spoken
+    return _current["csv"]
+
+
+def csv_locale() -> str:
+    return _current["csv"]
+
+
+def _(text: str, **values: object) -> str:
+    """``text`` in the current language, with ``{placeholders}`` filled from ``values``."""
+    translated = catalog(language()).get(text, text) if language() != "en" else text
+    return translated.format(**values) if values else translated
+
+
+def N_(text: str) -> str:
+    """Mark ``text`` for translation where it is defined; ``_()`` translates it where it is shown."""
+    return text
+
+
+#: Words the code picks at run time (a grouping, a pulse question id): marked here so catalogs carry them.
+VOCABULARY = (
+    N_("rep"),
+    N_("appreciation"),
+    N_("autonomy"),
+    N_("happiness"),
+    N_("support"),
+    N_("workload"),
+    N_("enps"),
+)
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    """msgid → msgstr of ``locale/<lang>.po`` (empty translations are left out, so English shows)."""
+    path = LOCALE_DIR / f"{lang}.po"
+    if not path.exists():
+        return {}
+    return read_po(path.read_text(encoding="utf-8"))
+
+
+def read_po(text: str) -> dict[str, str]:
+    """The messages of a PO file: ``msgid``/``msgstr`` pairs, each possibly continued over several quoted
+    lines; comments, blank lines and the header entry (empty msgid) are skipped."""
+    messages: dict[str, str] = {}
+    entry: dict[str, list[str]] = {}
+    field = None
+
+    def keep() -> None:
+        msgid, msgstr = "".join(entry.get("msgid", [])), "".join(entry.get("msgstr", []))
+        if msgid and msgstr:
+            messages[msgid] = msgstr
+
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("msgid "):
+            keep()
+            field, entry = "msgid", {"msgid": [ast.literal_eval(line[6:])]}
+        elif line.startswith("msgstr "):
+            field = "msgstr"
+            entry["msgstr"] = [ast.literal_eval(line[7:])]
+        elif line.startswith('"') and field:
+            entry[field].append(ast.literal_eval(line))
+    keep()
+    return messages
+
+
+def number(value: float, decimals: int = 0) -> str:
+    """``value`` with thousands grouped and ``decimals`` places, as the current language writes it."""
+    text = f"{value:,.{decimals}f}"
+    if language() == "nl":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def day(value: date | datetime) -> str:
+    """A date as the current language writes it (ISO in English, day-month-year in Dutch)."""
+    if isinstance(value, datetime):
+        value = value.date()
+    return f"{value:%d-%m-%Y}" if language() == "nl" else value.isoformat()
+
+
+def messages_in_source(root: Path | None = None) -> list[str]:
+    """Every message the package marks for translation: literal first arguments of ``_()`` and ``N_()``
+    in the Python modules, and of ``_()`` in the HTML templates. (For ``salesvelocity.i18n`` checks and
+    for making a new catalog; not used at run time.)"""
+    import re
+
+    root = root or Path(__file__).parent
+    found: dict[str, None] = {}
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("_", "N_")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                found[node.args[0].value] = None
+    call = re.compile(r"""_\(\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")""")
+    for path in sorted((root / "report" / "templates").glob("*.html")):
+        for single, double in call.findall(path.read_text(encoding="utf-8")):
+            found[single or double] = None
+    return list(found)
