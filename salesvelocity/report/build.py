@@ -71,6 +71,11 @@ class Report:
     headline: Headline | None = None
     currency: str = "EUR"
 
+    @property
+    def last_day(self) -> date:
+        """The last day inside the window ``[start, end)`` — what a reader means by "to" and "as of"."""
+        return (self.end - timedelta(days=1)).date()
+
     def to_dict(self) -> dict:
         return {
             "window": {"from": self.start.date().isoformat(), "to": self.end.date().isoformat()},

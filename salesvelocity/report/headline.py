@@ -79,7 +79,7 @@ def _target_tile(report) -> Tile:
         return Tile("target", _("Won vs target"), _("no data"), report.no_data["coverage"], "nodata")
     rows = [r for r in report.sections["coverage"].to_pylist() if r.get("target")]
     if not rows:
-        why = _("no target covers {date}", date=day(report.as_of))
+        why = _("no target covers {date}", date=day(report.last_day))
         return Tile("target", _("Won vs target"), _("no data"), why, "nodata")
     target = sum(r["target"] for r in rows)
     won = sum(r["won"] or 0 for r in rows)

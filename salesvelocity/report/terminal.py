@@ -30,9 +30,9 @@ def render_funnel(report: Report, console: Console) -> None:
             _(
                 "Funnel report {start} – {end}{scope} (as of {as_of}; amounts in {currency})",
                 start=day(report.start),
-                end=day(report.end),
+                end=day(report.last_day),
                 scope=scope,
-                as_of=day(report.as_of),
+                as_of=day(report.last_day),
                 currency=report.currency,
             ),
             style="bold",
