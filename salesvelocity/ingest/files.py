@@ -151,6 +151,8 @@ FOOTER_LINES = 16
 def _fields(line: bytes) -> int:
     """How many values a line holds with its likeliest separator (quotes respected)."""
     text = line.decode("latin-1").strip()
+    if len(text) > 100_000:
+        return 1 + max(text.count(d) for d in DELIMITERS)  # beyond the csv module's field limit
     return max(len(next(csv.reader([text], delimiter=d), [])) for d in DELIMITERS)
 
 

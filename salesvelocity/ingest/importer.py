@@ -77,8 +77,8 @@ def plan(
     source: str | None = None,
     mapping: Mapping | None = None,
     progress: Progress | None = None,
-) -> list[tuple[Path, str, pa.Table, Mapping | None]]:
-    """Read every file and decide how it maps: (path, description, text table, mapping or None=canonical)."""
+) -> list[tuple[Path, str, pa.Table, Mapping | str]]:
+    """Read every file and decide how it maps: (path, description, text table, mapping or canonical table)."""
     say = progress or (lambda _m: None)
     planned, problems = [], []
     for path in _expand(paths):
@@ -89,10 +89,19 @@ def plan(
         if mapping is not None:
             planned.append((path, f"mapped by {mapping.name}", arrow, mapping))
             continue
-        if source in (None, "canonical") and path.stem.lower() in TABLES:
-            planned.append((path, f"canonical {path.stem.lower()}", arrow, None))
+        named = path.stem.lower() if path.stem.lower() in TABLES else None
+        fitting = canonical_tables(headers)
+        if source == "canonical" and named or source is None and named in fitting:
+            planned.append((path, f"canonical {named}", arrow, named))
             continue
+        # The headers decide before the name: a vendor export saved as deals.csv is still that export.
         vendor = recognise(headers, None if source in (None, "canonical") else source)
+        if vendor is None and source in (None, "canonical") and len(fitting) == 1:
+            planned.append((path, f"canonical {fitting[0]} (by its columns)", arrow, fitting[0]))
+            continue
+        if vendor is None and source is None and named:
+            planned.append((path, f"canonical {named}", arrow, named))  # its header problems name the fix
+            continue
         if vendor is None:
             expected = (
                 f"a {source} export" if source not in (None, "canonical") else "a canonical table or a known CRM export"
@@ -142,6 +151,16 @@ def plan(
     return planned
 
 
+def canonical_tables(headers: list[str]) -> list[str]:
+    """Canonical tables whose columns these headers are: every required one, nothing unknown."""
+    given = {h.strip().lower() for h in headers if h not in ("_row", "_file")}
+    return [
+        name
+        for name, table in TABLES.items()
+        if given <= set(table.column_names) and {c.name for c in table.columns if c.required} <= given
+    ]
+
+
 def import_paths(
     store: Store,
     paths: Iterable[str | Path],
@@ -176,8 +195,8 @@ def import_paths(
     result = ImportResult({}, dry_run=dry_run, quarantine=quarantine)
     for path, how, arrow, file_mapping in planned:
         result.files[str(path)] = how
-        if file_mapping is None:
-            raw.setdefault(path.stem.lower(), []).append((str(path), arrow))
+        if isinstance(file_mapping, str):
+            raw.setdefault(file_mapping, []).append((str(path), arrow))
             continue
         say(f"mapping {path.name}")
         tables, cols = apply_mapping(store, file_mapping, str(path), arrow, file_delimiter(arrow))

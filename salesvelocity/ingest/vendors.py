@@ -204,7 +204,10 @@ def pipedrive_deals(headers: list[str]) -> Mapping:
             {
                 "deal_id": ColumnSpec(column=deal_id),
                 "stage": ColumnSpec(column=stage),
-                "entered_at": ColumnSpec(column=entered or created),
+                # A deal that never moved has no "Last stage change": it entered its stage when created.
+                "entered_at": ColumnSpec(
+                    column=entered or created, fallbacks=[created] if entered and created else None
+                ),
             },
         )
         if deals.skip:

@@ -191,3 +191,40 @@ def test_salesforce_data_loader_export(store):
         ("0065g00000A2", "lost", "2022-07-27 17:41:19", "2022-09-14 00:00:00"),
         ("0065g00000A3", "won", "2022-08-01 09:00:00", "2022-09-20 00:00:00"),
     ]
+
+
+@pytest.mark.parametrize("fixture", ["hubspot_deals.csv", "pipedrive_deals.csv", "salesforce_opportunities.csv"])
+def test_a_vendor_export_saved_under_a_canonical_name_is_read_by_its_headers(store, tmp_path, fixture):
+    path = tmp_path / "deals.csv"
+    shutil.copy(FIXTURES / fixture, path)
+    result = import_paths(store, [path])
+    assert not result.files[str(path)].startswith("canonical")
+    assert store.count("deals") == 10
+
+
+def test_a_canonical_table_under_another_name_is_read_by_its_columns(store, tmp_path):
+    people = tmp_path / "people.csv"
+    people.write_text("person_id,name\nP1,Ann\n", encoding="utf-8")
+    deals = tmp_path / "deals.csv"  # holds leads: its columns say so
+    deals.write_text("lead_id,created_at,owner_id,source\nL1,2026-01-02T10:00:00Z,P1,web\n", encoding="utf-8")
+    result = import_paths(store, [people, deals])
+    assert result.files[str(deals)] == "canonical leads (by its columns)"
+    assert store.count("leads") == 1 and store.count("deals") == 0
+
+
+def test_pipedrive_deals_that_never_moved_stage_entered_it_when_created(store, tmp_path):
+    text = (FIXTURES / "pipedrive_deals.csv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    header = lines[0].split(",")
+    at = header.index("Deal - Last stage change")
+    rows = [line.split(",") for line in lines[1:]]
+    for row in rows[:3]:
+        row[at] = ""
+    path = tmp_path / "deals.csv"
+    path.write_text("\n".join([lines[0], *(",".join(r) for r in rows)]) + "\n", encoding="utf-8")
+    import_paths(store, [path])
+    still = store.sql(
+        "SELECT deal_id FROM stage_changes s JOIN deals d USING (deal_id) WHERE s.entered_at = d.created_at"
+    ).fetchall()
+    assert {r[0] for r in rows[:3]} <= {r[0] for r in still}
+    assert store.count("stage_changes") == 10
