@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
+from typer.core import TyperGroup
 
 import salesvelocity
 from salesvelocity.console import SafeConsole
@@ -25,7 +26,40 @@ if TYPE_CHECKING:
 # Heavy modules (Ibis, DuckDB, pyarrow, numpy, plotly, pydantic) are imported inside the commands that
 # use them, so `salesvelocity --help` and `--version` answer at once.
 
+#: Options of the whole command that may also be written after the subcommand (`import --db x.duckdb`).
+GLOBAL_VALUED = ("--db", "--lang", "--csv-locale")
+GLOBAL_FLAGS = ("--debug",)
+
+
+def hoist_global_options(args: list[str], commands: set[str]) -> list[str]:
+    """Move global options written after the subcommand to before it, where Click looks for them."""
+    first = next((i for i, a in enumerate(args) if a in commands), None)
+    if first is None:
+        return args
+    before, after, moved, i = list(args[:first]), [], [], first
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            after += args[i:]
+            break
+        if arg in GLOBAL_FLAGS or arg.split("=", 1)[0] in GLOBAL_VALUED and "=" in arg:
+            moved.append(arg)
+        elif arg in GLOBAL_VALUED and i + 1 < len(args):
+            moved += [arg, args[i + 1]]
+            i += 1
+        else:
+            after.append(arg)
+        i += 1
+    return before + moved + after
+
+
+class _Group(TyperGroup):
+    def parse_args(self, ctx, args):
+        return super().parse_args(ctx, hoist_global_options(list(args), set(self.commands)))
+
+
 app = typer.Typer(
+    cls=_Group,
     name="salesvelocity",
     help="Measure how fast your sales team turns leads into deals, and where it needs help.",
     no_args_is_help=True,
@@ -99,6 +133,18 @@ def open_store(create: bool = False) -> Store:
     from salesvelocity.store import connect
 
     return connect(settings().db, create=create)
+
+
+def _import_store(dry_run: bool) -> Store:
+    """The store to import into; a dry run against a database that does not exist yet leaves no file."""
+    from salesvelocity.store import connect, parse_url
+
+    location = settings().db
+    kind, path = parse_url(location)
+    if dry_run and kind == "duckdb" and path != ":memory:" and not Path(path).exists():
+        err.print(f"no database at {path} yet: a dry run compares with an empty one and creates nothing")
+        return connect(":memory:", create=True)
+    return connect(location, create=True)
 
 
 def connect(location: str, create: bool = True) -> Store:
@@ -233,7 +279,7 @@ def import_(
         from salesvelocity.writing import check_target
 
         check_target(quarantine, force=force, protected=inputs)  # before anything is read or written
-    store = open_store(create=True)
+    store = _import_store(dry_run)
     with progress() as bar:
         task = bar.add_task("importing", total=None)
         result = import_paths(
@@ -715,7 +761,7 @@ def main() -> None:
     """Entry point: user mistakes become one clear message and exit code 1; --debug shows the traceback."""
     from salesvelocity.writing import private_files
 
-    debug = "--debug" in sys.argv
+    debug = "--debug" in sys.argv[1:]
     private_files()  # the database, its log and the pulse key are private; outputs keep the usual mode
     try:
         app()  # standalone: Typer renders usage errors and exits itself

@@ -148,3 +148,29 @@ def test_annotate_then_list(demo_db, tmp_path):
     changes = {c["label"]: c for c in json.loads(listed.stdout)}
     assert changes["new lead routing"]["status"] == "too early to tell"
     assert changes["new lead routing"]["scope_id"] == "T02"
+
+
+def test_global_options_may_follow_the_subcommand(tmp_path):
+    db = tmp_path / "late.duckdb"
+    done = run("init", "--db", str(db), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert db.exists() and not (tmp_path / "salesvelocity.duckdb").exists()
+    people = tmp_path / "people.csv"
+    people.write_text("person_id,name\nP1,Ann\n", encoding="utf-8")
+    done = run("import", str(people), f"--db={db}", "--lang", "nl", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+
+
+def test_hoisting_keeps_arguments_after_a_double_dash():
+    from salesvelocity.cli import hoist_global_options
+
+    args = ["recognise", "--from", "P1", "--db", "x.duckdb", "--", "--db"]
+    assert hoist_global_options(args, {"recognise"}) == ["--db", "x.duckdb", "recognise", "--from", "P1", "--", "--db"]
+
+
+def test_a_dry_run_creates_no_database(tmp_path):
+    people = tmp_path / "people.csv"
+    people.write_text("person_id,name\nP1,Ann\n", encoding="utf-8")
+    done = run("import", "--dry-run", str(people), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "would import" in done.stdout and not (tmp_path / "salesvelocity.duckdb").exists()

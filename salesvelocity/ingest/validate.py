@@ -265,7 +265,7 @@ def stage_and_validate(store: Store, raw: dict[str, list[tuple[str, pa.Table]]],
                 known = [f'SELECT {_q(ref_column)} AS id FROM "{ref_table}"']
                 if ref_table in result.tables:
                     known.append(f"SELECT {_q(ref_column)} FROM {result.tables[ref_table]}")
-                noun = ref_table[:-1] if ref_table.endswith("s") else ref_table
+                noun = {"people": "person"}.get(ref_table, ref_table.removesuffix("s"))
                 selects.append(
                     f"""SELECT _file, _row, {_q(column)} AS value FROM {staging}
                         WHERE {_q(column)} IS NOT NULL AND {_q(column)} NOT IN ({" UNION ALL ".join(known)})"""

@@ -144,7 +144,7 @@ BAD_CASES = [
         "deal_id",
         "same key appears",
     ),
-    ("deals", DEAL_HEADER, [["d1", "ZZ", "2026-01-10", "open", "", "", "", "", ""]], 2, "owner_id", "unknown people"),
+    ("deals", DEAL_HEADER, [["d1", "ZZ", "2026-01-10", "open", "", "", "", "", ""]], 2, "owner_id", "unknown person"),
     (
         "deals",
         DEAL_HEADER + ["amout"],
