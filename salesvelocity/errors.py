@@ -53,18 +53,62 @@ class Problem:
         return f"{where}:{shown} {self.message}; {self.fix}"
 
 
-class ImportValidationError(SalesVelocityError, ValueError):
-    """An import was rejected; nothing was written. ``problems`` lists every finding (capped per rule)."""
+#: A group of problems: the same rule broken in the same file and column.
+GroupKey = tuple[str, str | None, str]
 
-    def __init__(self, problems: list[Problem], total: int | None = None) -> None:
+
+class ImportValidationError(SalesVelocityError, ValueError):
+    """An import was rejected; nothing was written.
+
+    ``problems`` lists findings (the first rows of each rule, not every one); ``counts`` says how many
+    rows broke each rule per file and column, so the message shows one line per group with its count and
+    first rows instead of one line per row.
+    """
+
+    GROUPS_SHOWN = 30
+    ROWS_SHOWN = 5
+
+    def __init__(
+        self, problems: list[Problem], total: int | None = None, counts: dict[GroupKey, int] | None = None
+    ) -> None:
         self.problems = problems
-        self.total = total if total is not None else len(problems)
-        shown = "\n".join(f"  - {p}" for p in problems[:50])
-        more = "" if self.total <= 50 else f"\n  … and {self.total - 50} more"
+        self.counts = dict(counts or {})
+        self.total = total if total is not None else max(len(problems), sum(self.counts.values()))
+        groups = self.groups()
+        lines = []
+        for members, n in groups[: self.GROUPS_SHOWN]:
+            # A few rows read best one by one; many are one line with their count and first rows.
+            lines += [str(p) for p in members] if n == len(members) <= 3 else [self._line(members, n)]
+        if len(groups) > self.GROUPS_SHOWN:
+            lines.append(f"… and {len(groups) - self.GROUPS_SHOWN} more kinds of problem")
+        listed = sum(n for _m, n in groups)
+        if self.total > listed:
+            lines.append(f"… and {self.total - listed:,} more not listed")
+        kinds = f" of {len(groups)} kinds" if len(groups) > 1 else ""
+        body = "\n".join(f"  - {line}" for line in lines)
         super().__init__(
-            f"import rejected, nothing was written: {self.total} problem(s)\n{shown}{more}",
+            f"import rejected, nothing was written: {self.total:,} problem(s){kinds}\n{body}",
             hint="fix the rows named above and run the same import again",
         )
+
+    def groups(self) -> list[tuple[list[Problem], int]]:
+        """Problems grouped by file, column and rule, in order of first appearance, with their counts."""
+        grouped: dict[GroupKey, list[Problem]] = {}
+        for problem in self.problems:
+            grouped.setdefault((problem.file, problem.column, problem.message), []).append(problem)
+        return [(members, max(self.counts.get(key, 0), len(members))) for key, members in grouped.items()]
+
+    def _line(self, members: list[Problem], n: int) -> str:
+        first = members[0]
+        where = first.file + (f" column `{first.column}`" if first.column else "")
+        if first.source:
+            where += f" (from `{first.source}`)"
+        rows = [str(p.row) for p in members[: self.ROWS_SHOWN] if p.row is not None]
+        more = ", …" if n > len(rows) else ""
+        at = f" (rows {', '.join(rows)}{more})" if rows else ""
+        values = list(dict.fromkeys(p.value for p in members if p.value is not None))[:3]
+        shown = f" e.g. {', '.join(repr(v) for v in values)}" if values else ""
+        return f"{where}: {n:,} rows{at}{shown}: {first.message}; {first.fix}"
 
 
 class MetricError(SalesVelocityError, ValueError):

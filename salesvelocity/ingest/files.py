@@ -151,9 +151,12 @@ FOOTER_LINES = 16
 def _fields(line: bytes) -> int:
     """How many values a line holds with its likeliest separator (quotes respected)."""
     text = line.decode("latin-1").strip()
-    if len(text) > 100_000:
-        return 1 + max(text.count(d) for d in DELIMITERS)  # beyond the csv module's field limit
-    return max(len(next(csv.reader([text], delimiter=d), [])) for d in DELIMITERS)
+    try:
+        if len(text) <= 100_000:  # the csv module's field limit
+            return max(len(next(csv.reader([text], delimiter=d), [])) for d in DELIMITERS)
+    except csv.Error:
+        pass  # a stray line break inside the line: count separators instead
+    return 1 + max(text.count(d) for d in DELIMITERS)
 
 
 def _single_field(line: bytes) -> bool:

@@ -207,7 +207,7 @@ def import_paths(
     try:
         staged = stage_and_validate(store, raw, quarantine=quarantine is not None)
     except ImportValidationError as exc:
-        raise ImportValidationError([_name_source(p, sources) for p in exc.problems], exc.total) from None
+        raise ImportValidationError([_name_source(p, sources) for p in exc.problems], exc.total, exc.counts) from None
     finally:
         for parts in raw.values():
             for _file, data in parts:

@@ -397,6 +397,33 @@ def source_columns(mapping: Mapping, headers: list[str]) -> dict[str, set[str]]:
     return found
 
 
+def unmapped_required(mapping: Mapping, label: str, headers: list[str]) -> list[Problem]:
+    """One problem per required canonical column the mapping gives no source at all (not one per row)."""
+    from salesvelocity.ingest.suggest import SYNONYMS, _match
+
+    problems = []
+    for spec in mapping.tables:
+        if spec.table in DERIVED:
+            continue
+        given = set(spec.columns) | ({spec.unpivot.into, "stage"} if spec.unpivot else set())
+        for column in TABLES[spec.table].columns:
+            if not column.required or column.default is not None or column.name in given:
+                continue
+            guess = _match(headers, SYNONYMS.get(column.name, [column.name.replace("_", " ")]), set())
+            example = f'{column.name} = "{guess}"' if guess else f'{column.name} = "<a column of the file>"'
+            problems.append(
+                Problem(
+                    label,
+                    None,
+                    column.name,
+                    None,
+                    f"the mapping gives {spec.table} no `{column.name}`, which every row needs",
+                    f"add `{example}` under [tables.{spec.table}]",
+                )
+            )
+    return problems
+
+
 def apply_mapping(
     store: Store, mapping: Mapping, label: str, arrow: pa.Table, delimiter: str | None = None
 ) -> tuple[dict[str, list[pa.Table | str]], dict[str, dict[str, str]]]:
@@ -441,6 +468,7 @@ def apply_mapping(
                     )
                 elif col.column:
                     col.column = lower[col.column.lower()]
+        problems += unmapped_required(mapping, label, headers)
         if problems:
             raise ImportValidationError(problems)
         conv = mapping.conventions()

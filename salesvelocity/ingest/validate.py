@@ -140,23 +140,35 @@ def _checks(column: Column) -> list[tuple[str, str, str]]:
 
 
 def _collect(
-    store: Store, selects: list[str], meta: list[tuple[str, str, str]], cap: int | None = SHOWN_PER_CHECK
+    store: Store,
+    selects: list[str],
+    meta: list[tuple[str, str, str]],
+    cap: int | None = SHOWN_PER_CHECK,
+    counts: dict | None = None,
 ) -> tuple[list[Problem], int]:
-    """Run UNION-ed problem queries (each yields _file, _row, value) and turn them into Problems."""
+    """Run UNION-ed problem queries (each yields _file, _row, value) and turn them into Problems.
+
+    With ``cap``, only the first rows per check and file are listed; ``counts`` (if given) receives how
+    many rows broke each check per (file, column, message), and the total is returned.
+    """
     if not selects:
         return [], 0
     union = " UNION ALL ".join(f"SELECT {i} AS check_id, * FROM ({s})" for i, s in enumerate(selects))
-    limit = f"QUALIFY row_number() OVER (PARTITION BY check_id ORDER BY _file, _row) <= {cap}" if cap else ""
+    by = "PARTITION BY check_id, _file"
+    limit = f"QUALIFY row_number() OVER ({by} ORDER BY _row) <= {cap}" if cap else ""
     rows = store.sql(
-        f"""SELECT check_id, _file, _row, CAST(value AS VARCHAR), count(*) OVER (PARTITION BY check_id) AS total
+        f"""SELECT check_id, _file, _row, CAST(value AS VARCHAR), count(*) OVER ({by}) AS total
             FROM ({union}) {limit} ORDER BY check_id, _file, _row"""
     ).fetchall()
     problems, totals = [], {}
     for check_id, file, row, value, total in rows:
         column, message, fix = meta[check_id]
         problems.append(Problem(file, row, column, value, message, fix))
-        totals[check_id] = total
-    return problems, sum(totals.values())
+        totals[(check_id, file)] = (column, message, total)
+    if counts is not None:
+        for (_check, file), (column, message, total) in totals.items():
+            counts[(file, column, message)] = counts.get((file, column, message), 0) + total
+    return problems, sum(total for _c, _m, total in totals.values())
 
 
 def stage_and_validate(store: Store, raw: dict[str, list[tuple[str, pa.Table]]], quarantine: bool = False) -> Staged:
@@ -168,6 +180,7 @@ def stage_and_validate(store: Store, raw: dict[str, list[tuple[str, pa.Table]]],
     """
     problems: list[Problem] = []
     total = 0
+    counts: dict = {}
     result = Staged()
     run = next(_ids)
     try:
@@ -235,7 +248,7 @@ def stage_and_validate(store: Store, raw: dict[str, list[tuple[str, pa.Table]]],
                     rejected += found
                     store.sql(f"DELETE FROM {staging} WHERE _bad")
                 else:
-                    found, count = _collect(store, selects, meta)
+                    found, count = _collect(store, selects, meta, counts=counts)
                     problems += found
                     total += count
                     _release(store, text, run, table, raw[table])
@@ -286,7 +299,7 @@ def stage_and_validate(store: Store, raw: dict[str, list[tuple[str, pa.Table]]],
                     store.sql(f"DELETE FROM {staging} USING _sv_bad WHERE {staging}._file = f AND {staging}._row = r")
                     store.raw.unregister("_sv_bad")
             else:
-                found, count = _collect(store, selects, meta)
+                found, count = _collect(store, selects, meta, counts=counts)
                 problems += found
                 total += count
             if rejected:
@@ -298,7 +311,7 @@ def stage_and_validate(store: Store, raw: dict[str, list[tuple[str, pa.Table]]],
         raise
     if problems:
         _drop(store, result)
-        raise ImportValidationError(problems, total)
+        raise ImportValidationError(problems, total, counts)
     return result
 
 

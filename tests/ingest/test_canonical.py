@@ -211,13 +211,18 @@ def test_one_bad_file_rejects_the_good_ones_too(store, small_files):
     assert store.count("teams") == store.count("deals") == 0
 
 
-def test_every_problem_is_listed_with_a_total(store, small_files):
+def test_many_problems_are_grouped_by_file_column_and_rule_with_counts(store, small_files):
     rows = [[f"d{i}", "A1", "bad", "open", "", "", "", "", ""] for i in range(100)]
+    rows += [[f"e{i}", "A1", "2026-01-01", "maybe", "", "", "", "", ""] for i in range(30)]
     write_csv(small_files, "deals", DEAL_HEADER, rows)
     with pytest.raises(ImportValidationError) as caught:
         import_paths(store, [small_files])
-    assert caught.value.total == 100
-    assert "row 2 " in str(caught.value) and "and 50 more" in str(caught.value)
+    assert caught.value.total == 130
+    lines = [line for line in str(caught.value).splitlines() if line.startswith("  - ")]
+    assert len(lines) == 2  # one line per rule, not one per row
+    assert "column `created_at`: 100 rows (rows 2, 3, 4, 5, 6, …) e.g. 'bad': is not a valid timestamp" in lines[0]
+    assert "column `status`: 30 rows (rows 102, 103, 104, 105, 106, …) e.g. 'maybe'" in lines[1]
+    assert "more not listed" not in str(caught.value)
 
 
 @pytest.mark.parametrize(
