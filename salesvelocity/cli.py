@@ -226,6 +226,12 @@ class Source(StrEnum):
     pipedrive = "pipedrive"
 
 
+class Duplicate(StrEnum):
+    reject = "reject"
+    first = "first"
+    last = "last"
+
+
 @app.command("import")
 def import_(
     paths: Annotated[list[Path], typer.Argument(help="Files (CSV, Excel .xlsx, Parquet) or folders of them.")],
@@ -251,6 +257,22 @@ def import_(
     force: Annotated[
         bool, typer.Option("--force", help="Replace an existing --quarantine file or suggested mapping.")
     ] = False,
+    merge: Annotated[
+        bool,
+        typer.Option(
+            "--merge",
+            help="Partial update: match rows by key and change only the columns the files carry "
+            "(empty cells keep the known value).",
+        ),
+    ] = False,
+    on_duplicate: Annotated[
+        Duplicate,
+        typer.Option(
+            "--on-duplicate",
+            help="Rows sharing an id with different values: reject the import (listing them), or keep the "
+            "first or the last (file and row order). Identical rows always count once.",
+        ),
+    ] = Duplicate.reject,
 ) -> None:
     """Import CRM data: canonical files, Salesforce/HubSpot/Pipedrive exports, or any file with a mapping.
 
@@ -266,7 +288,8 @@ def import_(
     Every row is validated before anything is written: required values, types, allowed values, closed_at
     >= created_at, amount >= 0, duplicate ids, references (a deal's owner must exist). One problem rejects
     the whole import and lists file, row, column, value and fix — unless --quarantine is given. Re-importing
-    the same files changes nothing; a newer export updates the rows that changed.
+    the same files changes nothing; a newer export updates the rows that changed. Rows identical after
+    mapping count once. --merge closes or updates known deals from a file with only some columns.
     """
     from salesvelocity.ingest import import_paths
     from salesvelocity.ingest.mapping import Mapping
@@ -292,6 +315,8 @@ def import_(
             progress=lambda msg: bar.update(task, description=escape(msg)),
             protected=inputs,
             force=force,
+            merge=merge,
+            on_duplicate=on_duplicate.value,
         )
     store.close()
     from rich.table import Table
@@ -304,6 +329,8 @@ def import_(
     for counts in result.tables.values():
         view.add_row(counts.table, *(f"{n:,}" for n in (counts.read, counts.new, counts.updated, counts.unchanged)))
     console.print(view)
+    for note in result.notes:
+        console.print(f"note: {note}", highlight=False, markup=False)
     if quarantine is not None:
         rows = len({(p.file, p.row) for p in result.rejected})
         console.print(f"{rows:,} row(s) rejected and written to {quarantine} with the reason", highlight=False)

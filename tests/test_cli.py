@@ -174,3 +174,28 @@ def test_a_dry_run_creates_no_database(tmp_path):
     done = run("import", "--dry-run", str(people), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "would import" in done.stdout and not (tmp_path / "salesvelocity.duckdb").exists()
+
+
+def test_import_merge_and_on_duplicate_from_the_command_line(tmp_path, small_files):
+    from tests.conftest import DEAL_HEADER, DEALS, write_csv
+
+    db = str(tmp_path / "x.duckdb")
+    changed = list(DEALS[0])
+    changed[5] = "1111"
+    write_csv(small_files, "deals", DEAL_HEADER, [*DEALS, DEALS[1], changed])
+    refused = run("--db", db, "import", str(small_files))
+    assert refused.returncode == 1 and "--on-duplicate" in refused.stdout + refused.stderr
+    kept = run("import", str(small_files), "--on-duplicate", "last", "--db", db)
+    out = " ".join(kept.stdout.split())
+    assert kept.returncode == 0, kept.stderr
+    assert "note: deals: 1 row(s) identical to an earlier row" in out and "the last of each kept" in out
+    closing = tmp_path / "closing"
+    closing.mkdir()
+    (closing / "deals.csv").write_text("deal_id,status,closed_at\nd4,lost,2026-03-30\n", encoding="utf-8")
+    merged = run("--db", db, "import", "--merge", str(closing))
+    assert merged.returncode == 0, merged.stderr
+    import duckdb
+
+    with duckdb.connect(db, read_only=True) as con:
+        assert con.sql("SELECT status, amount FROM deals WHERE deal_id = 'd4'").fetchone() == ("lost", 800)
+        assert con.sql("SELECT amount FROM deals WHERE deal_id = 'd1'").fetchone() == (1111,)

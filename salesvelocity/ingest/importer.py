@@ -17,7 +17,7 @@ from salesvelocity.errors import ImportValidationError, Problem
 from salesvelocity.ingest.canonical import TableCounts, classify, upsert
 from salesvelocity.ingest.files import READERS, file_delimiter, read_table_file
 from salesvelocity.ingest.mapping import Mapping, apply_mapping
-from salesvelocity.ingest.validate import stage_and_validate
+from salesvelocity.ingest.validate import MERGE, ON_DUPLICATE, WHOLE, Mode, stage_and_validate
 from salesvelocity.ingest.vendors import EXPECTED, missing_columns, recognise
 from salesvelocity.output import neutralise
 from salesvelocity.schema import LOAD_ORDER, TABLES
@@ -37,6 +37,7 @@ class ImportResult:
     files: dict[str, str] = field(default_factory=dict)  # file → how it was read
     rejected: list[Problem] = field(default_factory=list)
     quarantine: Path | None = None
+    notes: list[str] = field(default_factory=list)  # what was settled on the way (identical rows, …)
 
     @property
     def rows(self) -> int:
@@ -172,6 +173,8 @@ def import_paths(
     progress: Progress | None = None,
     protected: dict[Path, str] | None = None,
     force: bool = False,
+    merge: bool = False,
+    on_duplicate: str = "reject",
 ) -> ImportResult:
     """Validate and upsert files into ``store``: all-or-nothing unless ``quarantine`` is given.
 
@@ -180,7 +183,13 @@ def import_paths(
     value, fix); the database is then unchanged. With ``quarantine`` the bad rows are written to that
     CSV with a reason and the rest is imported; it must not be one of the inputs (or ``protected``, a
     map of paths never to write to what they are), nor an existing file unless ``force``.
+
+    With ``merge`` (or a mapping's ``merge = true``) the files are partial updates: rows are matched by
+    key and only their non-empty values change what is known. Rows identical after mapping count once;
+    rows that share a key with other values are rejected unless ``on_duplicate`` is "first" or "last".
     """
+    if on_duplicate not in ON_DUPLICATE:
+        raise ValueError(f"on_duplicate must be one of {', '.join(ON_DUPLICATE)}")
     say = progress or (lambda _m: None)
     paths = list(paths)
     keep = dict(protected or {}) | {p: "an input of this import" for p in _expand(paths)}
@@ -190,34 +199,37 @@ def import_paths(
     if quarantine is not None:
         check_target(quarantine, force=force, protected=keep)
     planned = plan(paths, source, mapping, say)
-    raw: dict[str, list[tuple[str, pa.Table]]] = {}
+    raw: dict[str, list[tuple[str, pa.Table | str, Mode]]] = {}
     sources: dict[str, dict[str, str]] = {}
     result = ImportResult({}, dry_run=dry_run, quarantine=quarantine)
     for path, how, arrow, file_mapping in planned:
         result.files[str(path)] = how
         if isinstance(file_mapping, str):
-            raw.setdefault(file_mapping, []).append((str(path), arrow))
+            raw.setdefault(file_mapping, []).append((str(path), arrow, MERGE if merge else WHOLE))
             continue
+        if merge:
+            file_mapping = dataclasses.replace(file_mapping, options=file_mapping.options | {"merge": "true"})
         say(f"mapping {path.name}")
         tables, cols = apply_mapping(store, file_mapping, str(path), arrow, file_delimiter(arrow))
         for table, parts in tables.items():
-            raw.setdefault(table, []).extend((str(path), part) for part in parts)
+            raw.setdefault(table, []).extend((str(path), part, mode) for part, mode in parts)
             sources.setdefault(str(path), {}).update({f"{table}.{k}": v for k, v in cols.get(table, {}).items()})
     say("validating")
     try:
-        staged = stage_and_validate(store, raw, quarantine=quarantine is not None)
+        staged = stage_and_validate(store, raw, quarantine=quarantine is not None, on_duplicate=on_duplicate)
     except ImportValidationError as exc:
         raise ImportValidationError([_name_source(p, sources) for p in exc.problems], exc.total, exc.counts) from None
     finally:
         for parts in raw.values():
-            for _file, data in parts:
+            for _file, data, _mode in parts:
                 if isinstance(data, str):
                     store.sql(f"DROP TABLE IF EXISTS {data}")
     try:
         for table in LOAD_ORDER:
             if table in staged.tables:
                 result.tables[table] = classify(store, table, staged.tables[table])
-                result.tables[table].files = sorted({f for f, _ in raw[table]})
+                result.tables[table].files = sorted({f for f, *_ in raw[table]})
+        result.notes = staged.notes
         if quarantine is not None:
             result.rejected = [_name_source(p, sources) for p in staged.rejected]
             write_quarantine(quarantine, staged.rejected_rows, force=force, protected=keep)

@@ -60,6 +60,7 @@ from salesvelocity.ingest.conventions import (
     timestamp_sql,
 )
 from salesvelocity.ingest.files import ROW_COLUMN
+from salesvelocity.ingest.validate import MERGE, WHOLE, Mode
 from salesvelocity.schema import TABLES
 from salesvelocity.store import Store
 
@@ -69,7 +70,7 @@ _mapped = itertools.count()
 #: Words that make a stage or status value won or lost (matched at the start of a word, any case).
 WON_WORDS = ("won", "win", "gewonnen", "gagn", "ganad", "vinto", "vunnen", "wygran", "signed", "closedwon")
 LOST_WORDS = ("lost", "loss", "verloren", "perdu", "perdid", "perso", "förlorad", "przegran", "dead", "closedlost")
-OPTION_KEYS = {"delimiter", "encoding", "decimal", "date_order", "date_format", "timezone", "sheet"}
+OPTION_KEYS = {"delimiter", "encoding", "decimal", "date_order", "date_format", "timezone", "sheet", "merge"}
 SPEC_KEYS = {
     "column",
     "fallbacks",
@@ -280,6 +281,11 @@ class Mapping:
             raise ConfigError(f"{path}: not valid TOML: {exc}", hint="check quotes and brackets on that line") from exc
         return cls.from_dict(str(path), doc)
 
+    @property
+    def merge(self) -> bool:
+        """A partial update (``merge = true``): only the columns mapped change, matched by key."""
+        return self.options.get("merge", "").lower() in ("true", "1", "yes")
+
     def check_options(self) -> None:
         """Every option and per-column format usable, or a ConfigError saying which and how to fix it."""
         import codecs
@@ -288,6 +294,8 @@ class Mapping:
         order = options.get("date_order")
         if order is not None and order not in ("ymd", "dmy", "mdy"):
             raise ConfigError(f"{self.name}: date_order {order!r} is not one of ymd, dmy, mdy")
+        if options.get("merge", "true").lower() not in ("true", "false", "1", "0", "yes", "no"):
+            raise ConfigError(f"{self.name}: merge must be true or false", hint="merge = true")
         decimal = options.get("decimal")
         if decimal is not None and decimal not in (",", "."):
             raise ConfigError(f'{self.name}: decimal must be "," or "."')
@@ -409,6 +417,8 @@ def unmapped_required(mapping: Mapping, label: str, headers: list[str]) -> list[
         for column in TABLES[spec.table].columns:
             if not column.required or column.default is not None or column.name in given:
                 continue
+            if mapping.merge and column.name not in TABLES[spec.table].key:
+                continue  # a partial update: the known value stays
             guess = _match(headers, SYNONYMS.get(column.name, [column.name.replace("_", " ")]), set())
             example = f'{column.name} = "{guess}"' if guess else f'{column.name} = "<a column of the file>"'
             problems.append(
@@ -426,7 +436,7 @@ def unmapped_required(mapping: Mapping, label: str, headers: list[str]) -> list[
 
 def apply_mapping(
     store: Store, mapping: Mapping, label: str, arrow: pa.Table, delimiter: str | None = None
-) -> tuple[dict[str, list[pa.Table | str]], dict[str, dict[str, str]]]:
+) -> tuple[dict[str, list[tuple[pa.Table | str, Mode]]], dict[str, dict[str, str]]]:
     """Turn one source table into canonical text tables (still to be validated).
 
     Returns ({table: [temporary table names or Arrow tables with canonical columns + _file + _row]},
@@ -494,6 +504,8 @@ def apply_mapping(
             else {}
         )
         derived: dict[str, list[str]] = {}
+        weak: dict[str, set[str]] = {}
+        whole = MERGE if mapping.merge else WHOLE
         for order, spec in enumerate(mapping.tables):
             sql = _table_sql(spec, view, label, headers, conv, likely)
             if sql is None:
@@ -502,11 +514,12 @@ def apply_mapping(
             if spec.table in DERIVED:
                 # People from an owner column and from a manager column are one list: merged below.
                 derived.setdefault(spec.table, []).append(f"SELECT *, {order} AS _spec FROM ({sql})")
+                weak.setdefault(spec.table, set()).update(_placeholders(spec))
                 continue
             # Kept in the engine as a temporary table: no round trip through Arrow for a million rows.
             name = f"_sv_mapped_{next(_mapped)}"
             store.sql(f"CREATE TEMP TABLE {name} AS {sql}")
-            out.setdefault(spec.table, []).append(name)
+            out.setdefault(spec.table, []).append((name, whole))
         for table, parts in derived.items():
             key = ", ".join(q(k) for k in TABLES[table].key)
             keyed = " AND ".join(f"{q(k)} IS NOT NULL" for k in TABLES[table].key)
@@ -516,12 +529,26 @@ def apply_mapping(
                 f"CREATE TEMP TABLE {name} AS SELECT * EXCLUDE (_spec) FROM ({' UNION ALL '.join(parts)}) "
                 f"WHERE {keyed} QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _spec, _row) = 1"
             )
-            out.setdefault(table, []).append(name)
+            # Derived from another table's columns (owners of deals), a row changes what it knows and
+            # fills the rest: a person imported from a users file keeps the name. The file's own table
+            # (the first it maps) is whole rows.
+            primary = mapping.tables[0].table == table
+            out.setdefault(table, []).append((name, whole if primary else Mode(True, frozenset(weak[table]))))
         for table, rows in mapping.rows.items():
-            out.setdefault(table, []).append(_literal_rows(table, rows, label))
+            out.setdefault(table, []).append((_literal_rows(table, rows, label), WHOLE))
         return out, sources
     finally:
         store.raw.unregister(view)
+
+
+def _placeholders(spec: TableSpec) -> set[str]:
+    """Columns of a derived spec that only stand in for a value: a copy of the key's column, a constant."""
+    keys = {spec.columns[k].column for k in TABLES[spec.table].key if k in spec.columns}
+    return {
+        name
+        for name, col in spec.columns.items()
+        if name not in TABLES[spec.table].key and (col.column is None or col.column in keys)
+    }
 
 
 def _text(column: str) -> str:

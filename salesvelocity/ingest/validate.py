@@ -44,6 +44,30 @@ class Staged:
     tables: dict[str, str] = field(default_factory=dict)
     rejected: list[Problem] = field(default_factory=list)
     rejected_rows: dict[str, pa.Table] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Mode:
+    """How a part's rows meet rows of the same key, in this import or already stored.
+
+    Whole rows (the default) are the record. A ``merge`` row (a partial update, ``--merge``) changes the
+    values it has; absent and empty columns keep the known values. Its ``weak`` columns only fill gaps:
+    people derived from a deal's owner column carry the owner as their name, which must not overwrite
+    the name a users file gave.
+    """
+
+    merge: bool = False
+    weak: frozenset[str] = frozenset()
+
+
+WHOLE = Mode()
+MERGE = Mode(merge=True)
+MERGE_TABLES_FIX = (
+    "merge updates tables keyed by an id (deals, leads, people, teams, stages, …); import stage changes, "
+    "targets and 1:1s as whole rows"
+)
+ON_DUPLICATE = ("reject", "first", "last")
 
 
 def typed_sql(column: Column, text: str) -> str:
@@ -73,8 +97,13 @@ def typed_sql(column: Column, text: str) -> str:
     return f"TRY_CAST({text} AS {SQL_TYPES[column.type]})"
 
 
-def _header_problems(table: str, file: str, names: list[str]) -> tuple[dict[str, str], list[Problem]]:
-    """Match file columns to canonical ones (case and spaces ignored); report unknown and missing."""
+def _header_problems(
+    table: str, file: str, names: list[str], partial: bool = False
+) -> tuple[dict[str, str], list[Problem]]:
+    """Match file columns to canonical ones (case and spaces ignored); report unknown and missing.
+
+    A ``partial`` file (a merge) needs only the key columns: the others keep their known values.
+    """
     spec = TABLES[table]
     by_lower = {n.strip().lower(): n for n in names if n not in (ROW_COLUMN, FILE_COLUMN)}
     mapping = {c: by_lower[c] for c in spec.column_names if c in by_lower}
@@ -94,7 +123,7 @@ def _header_problems(table: str, file: str, names: list[str]) -> tuple[dict[str,
                 )
             )
     for column in spec.columns:
-        if column.required and column.name not in mapping:
+        if column.required and column.name not in mapping and (not partial or column.name in spec.key):
             problems.append(
                 Problem(
                     file,
@@ -171,12 +200,20 @@ def _collect(
     return problems, sum(total for _c, _m, total in totals.values())
 
 
-def stage_and_validate(store: Store, raw: dict[str, list[tuple[str, pa.Table]]], quarantine: bool = False) -> Staged:
+def stage_and_validate(
+    store: Store,
+    raw: dict[str, list[tuple]],
+    quarantine: bool = False,
+    on_duplicate: str = "reject",
+) -> Staged:
     """Load the inputs into typed temporary staging tables, or raise ImportValidationError.
 
-    ``raw`` maps a canonical table to (file label, Arrow table) pairs whose columns are named after the
-    canonical columns (a ``_file`` column, when present, names each row's source file). The caller
-    drops the staging tables.
+    ``raw`` maps a canonical table to (file label, Arrow table or temporary table, ``Mode``) parts whose
+    columns are named after the canonical columns (a ``_file`` column, when present, names each row's
+    source file). The mode says how a part's rows meet rows of the same key; rows that
+    are identical after mapping collapse into one; other rows sharing a key are rejected, or with
+    ``on_duplicate`` "first"/"last" the first or last (in file and row order) is kept. The caller drops
+    the staging tables.
     """
     problems: list[Problem] = []
     total = 0
@@ -188,15 +225,22 @@ def stage_and_validate(store: Store, raw: dict[str, list[tuple[str, pa.Table]]],
             if table not in raw:
                 continue
             spec = TABLES[table]
-            parts = []
+            parts: list[tuple[str, str]] = []
             before = len(problems)
             rejected: list[Problem] = []
-            for i, (file, arrow) in enumerate(raw[table]):
+            for i, (file, arrow, *rest) in enumerate(raw[table]):
+                mode = rest[0] if rest else WHOLE
+                if mode.merge and any(spec.column(k).type != "string" for k in spec.key):
+                    problems.append(
+                        Problem(file, None, None, None, f"{table} rows cannot be merged by key", MERGE_TABLES_FIX)
+                    )
+                    total += 1
+                    continue
                 if isinstance(arrow, str):  # a mapped temporary table: canonical text columns already
                     cols = ", ".join(_q(c) for c in spec.column_names)
-                    parts.append(f"SELECT _file, _row, {cols} FROM {arrow}")
+                    parts.append((f"SELECT _file, {i} AS _part, _row, {cols} FROM {arrow}", mode))
                     continue
-                mapping, header_problems = _header_problems(table, file, arrow.column_names)
+                mapping, header_problems = _header_problems(table, file, arrow.column_names, partial=mode.merge)
                 problems += header_problems
                 total += len(header_problems)
                 view = f"_sv_raw_{run}_{table}_{i}"
@@ -208,11 +252,12 @@ def stage_and_validate(store: Store, raw: dict[str, list[tuple[str, pa.Table]]],
                     for c in spec.column_names
                 )
                 source = FILE_COLUMN if FILE_COLUMN in arrow.column_names else _lit(file)
-                parts.append(f"SELECT {source} AS _file, {ROW_COLUMN} AS _row, {cols} FROM {view}")
+                select = f"SELECT {source} AS _file, {i} AS _part, {ROW_COLUMN} AS _row, {cols} FROM {view}"
+                parts.append((select, mode))
             # A view, not a table: the typed staging below reads the files in one pass; the view is read
             # again only to list problems.
             text = f"_sv_text_{run}_{table}"
-            store.sql(f"CREATE TEMP VIEW {text} AS {' UNION ALL '.join(parts)}")
+            store.sql(f"CREATE TEMP VIEW {text} AS {_combined(table, parts)}")
             if len(problems) > before:  # wrong headers: every row would repeat the same complaint
                 _release(store, text, run, table, raw[table])
                 continue
@@ -234,8 +279,11 @@ def stage_and_validate(store: Store, raw: dict[str, list[tuple[str, pa.Table]]],
                 )
                 or "false"
             )
-            store.sql(f"CREATE TEMP TABLE {staging} AS SELECT _file, _row, {typed}, ({flags}) AS _bad FROM {text}")
+            store.sql(
+                f"CREATE TEMP TABLE {staging} AS SELECT _file, _part, _row, {typed}, ({flags}) AS _bad FROM {text}"
+            )
             result.tables[table] = staging
+            result.notes += _settle_duplicates(store, table, staging, on_duplicate)
             if store.sql(f"SELECT count(*) FROM {staging} WHERE _bad").fetchone()[0]:
                 selects = [
                     f"SELECT _file, _row, {_q(col.name)} AS value FROM {text} "
@@ -271,7 +319,8 @@ def stage_and_validate(store: Store, raw: dict[str, list[tuple[str, pa.Table]]],
                 (
                     "/".join(spec.key),
                     "the same key appears on more than one row",
-                    "keep one row per key (the list shows every copy)",
+                    "keep one row per key (the list shows every copy), or import with --on-duplicate first "
+                    "(or last) to keep the first (or last) of each",
                 )
             )
             for column, ref_table, ref_column in spec.references:
@@ -315,6 +364,87 @@ def stage_and_validate(store: Store, raw: dict[str, list[tuple[str, pa.Table]]],
     return result
 
 
+def _combined(table: str, parts: list[tuple[str, Mode]]) -> str:
+    """One text relation of a table's parts: whole rows first, then each merging part in turn.
+
+    A merging part's row takes the place of the row with its key seen so far in this import, or else of
+    the stored row; its values win, except that its weak columns only fill gaps (see ``Mode``).
+    """
+    spec = TABLES[table]
+    cols = ["_file", "_part", "_row", *spec.column_names]
+    whole = [sql for sql, mode in parts if not mode.merge]
+    kinds = {"_part": "INTEGER", "_row": "BIGINT"}
+    empty = "SELECT " + ", ".join(f"NULL::{kinds.get(c, 'VARCHAR')} AS {_q(c)}" for c in cols)
+    current = " UNION ALL ".join(whole) if whole else f"{empty} WHERE false"
+    stored = ", ".join(f"CAST({_q(c)} AS VARCHAR) AS {_q(c)}" for c in spec.column_names)
+    names = ", ".join(_q(c) for c in spec.column_names)
+    same = lambda a, b: " AND ".join(f"{a}.{_q(k)} = {b}.{_q(k)}" for k in spec.key)  # noqa: E731
+    for n, (sql, mode) in enumerate(parts):
+        if not mode.merge:
+            continue
+        values = ", ".join(
+            f"p.{_q(c)}"
+            if c in spec.key
+            else f"COALESCE(o.{_q(c)}, p.{_q(c)}) AS {_q(c)}"
+            if c in mode.weak
+            else f"COALESCE(p.{_q(c)}, o.{_q(c)}) AS {_q(c)}"
+            for c in spec.column_names
+        )
+        cur, part, known = f"_cur{n}", f"_part{n}", f"_known{n}"
+        current = f"""
+            WITH {cur} AS ({current}), {part} AS ({sql}),
+                 {known} AS (SELECT {names} FROM {cur} UNION ALL SELECT {stored} FROM "{table}" s
+                             WHERE NOT EXISTS (SELECT 1 FROM {cur} c WHERE {same("c", "s")}))
+            SELECT * FROM {cur} c WHERE NOT EXISTS (SELECT 1 FROM {part} p WHERE {same("p", "c")})
+            UNION ALL
+            SELECT p._file, p._part, p._row, {values} FROM {part} p LEFT JOIN {known} o ON {same("p", "o")}"""
+    return current
+
+
+def _settle_duplicates(store: Store, table: str, staging: str, on_duplicate: str) -> list[str]:
+    """Collapse rows identical after mapping; keep the first or last of conflicting ones if asked.
+
+    Returns notes for the import summary. Conflicting rows left (``reject``) are reported by the key check.
+    """
+    spec = TABLES[table]
+    keys = ", ".join(_q(k) for k in spec.key)
+    repeated = store.sql(
+        f"SELECT count(*), sum(n) FROM (SELECT count(*) AS n FROM {staging} GROUP BY {keys} HAVING n > 1)"
+    ).fetchone()
+    if not repeated[0]:
+        return []
+    notes = []
+    everything = ", ".join(_q(c) for c in spec.column_names)
+    before = store.sql(f"SELECT count(*) FROM {staging}").fetchone()[0]
+    store.sql(
+        f"""DELETE FROM {staging} WHERE rowid IN (
+              SELECT rowid FROM {staging}
+              QUALIFY row_number() OVER (PARTITION BY {everything} ORDER BY _part, _row, rowid) > 1)"""
+    )
+    collapsed = before - store.sql(f"SELECT count(*) FROM {staging}").fetchone()[0]
+    if collapsed:
+        notes.append(
+            f"{table}: {collapsed:,} row(s) identical to an earlier row (same {'/'.join(spec.key)} and values) "
+            "counted once"
+        )
+    if on_duplicate in ("first", "last"):
+        order = "ASC" if on_duplicate == "first" else "DESC"
+        before -= collapsed
+        store.sql(
+            f"""DELETE FROM {staging} WHERE rowid IN (
+                  SELECT rowid FROM {staging}
+                  QUALIFY row_number() OVER (
+                      PARTITION BY {keys} ORDER BY _part {order}, _row {order}, rowid {order}) > 1)"""
+        )
+        dropped = before - store.sql(f"SELECT count(*) FROM {staging}").fetchone()[0]
+        if dropped:
+            notes.append(
+                f"{table}: {dropped:,} row(s) sharing a {'/'.join(spec.key)} with other values left out; "
+                f"the {on_duplicate} of each kept (--on-duplicate {on_duplicate})"
+            )
+    return notes
+
+
 def _fetch_rows(store: Store, text: str, problems: list[Problem]) -> pa.Table:
     """The rejected rows' values as they were read, with a reason column."""
     reasons: dict[tuple[str, int], list[str]] = {}
@@ -353,7 +483,7 @@ def _release(store: Store, text: str, run: int, table: str, inputs: list) -> Non
 
 def _unregister(store: Store, run: int, table: str, inputs: list) -> None:
     """Release the registered Arrow inputs and drop mapped temporary tables (they are copied now)."""
-    for i, (_file, data) in enumerate(inputs):
+    for i, (_file, data, *_mode) in enumerate(inputs):
         if isinstance(data, str):
             store.sql(f"DROP TABLE IF EXISTS {data}")
         else:

@@ -273,5 +273,6 @@ def _complete(mapping: Mapping) -> Mapping:
     for spec in mapping.tables:
         if spec.table == "deals" and "owner_id" not in spec.columns:
             spec.columns["owner_id"] = ColumnSpec(value=UNASSIGNED)
-            mapping.rows.setdefault("people", []).append({"person_id": UNASSIGNED, "name": "Unassigned"})
+            placeholder = {"person_id": ColumnSpec(value=UNASSIGNED), "name": ColumnSpec(value="Unassigned")}
+            mapping.tables.append(TableSpec("people", placeholder))
     return mapping

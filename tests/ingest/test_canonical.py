@@ -285,3 +285,75 @@ def test_timestamp_offsets(store, small_files, text, utc):
     write_csv(small_files, "deals", DEAL_HEADER, [["x", "A1", text, "open", "", "", "", "", ""]])
     import_paths(store, [small_files])
     assert store.sql("SELECT created_at::VARCHAR FROM deals").fetchone()[0] == utc
+
+
+def test_identical_rows_count_once_with_a_note(store, small_files):
+    write_csv(small_files, "deals", DEAL_HEADER, [*DEALS, DEALS[0], DEALS[2], DEALS[0]])
+    result = import_paths(store, [small_files])
+    assert store.count("deals") == len(DEALS)
+    assert any("3 row(s) identical to an earlier row" in n for n in result.notes), result.notes
+
+
+def test_identical_rows_survive_quarantine(store, small_files, tmp_path):
+    """--quarantine used to drop every copy of a repeated id, even copies with the same values."""
+    write_csv(small_files, "deals", DEAL_HEADER, [*DEALS, DEALS[1]])
+    result = import_paths(store, [small_files], quarantine=tmp_path / "bad.csv")
+    assert store.count("deals") == len(DEALS) and not result.rejected
+
+
+def _conflicting(small_files):
+    changed = list(DEALS[0])
+    changed[5] = "1111"  # the same deal_id with another amount
+    write_csv(small_files, "deals", DEAL_HEADER, [*DEALS, changed])
+
+
+def test_conflicting_rows_are_rejected_by_default_and_listed(store, small_files):
+    _conflicting(small_files)
+    with pytest.raises(ImportValidationError) as caught:
+        import_paths(store, [small_files])
+    message = str(caught.value)
+    assert "deals.csv row 2 column `deal_id`: 'd1': the same key appears on more than one row" in message
+    assert "deals.csv row 10 column `deal_id`: 'd1'" in message
+    assert "--on-duplicate first" in message
+    assert store.count("deals") == 0
+
+
+@pytest.mark.parametrize(("keep", "amount"), [("first", 1000.0), ("last", 1111.0)])
+def test_conflicting_rows_keep_the_first_or_the_last(store, small_files, keep, amount):
+    _conflicting(small_files)
+    result = import_paths(store, [small_files], on_duplicate=keep)
+    assert store.sql("SELECT amount FROM deals WHERE deal_id = 'd1'").fetchone() == (amount,)
+    assert store.count("deals") == len(DEALS)
+    assert any(f"the {keep} of each kept" in n for n in result.notes), result.notes
+
+
+def test_merge_closes_known_deals_from_a_file_with_three_columns(store, small_files, tmp_path):
+    import_paths(store, [small_files])
+    before = store.sql("SELECT * FROM deals WHERE deal_id = 'd4'").fetchone()
+    closing = tmp_path / "closing" / "deals.csv"
+    closing.parent.mkdir()
+    closing.write_text("deal_id,status,closed_at\nd4,won,2026-03-31\nd6,,\n", encoding="utf-8")
+    result = import_paths(store, [closing], merge=True)
+    assert (result.tables["deals"].updated, result.tables["deals"].unchanged) == (1, 1)
+    after = store.sql("SELECT * FROM deals WHERE deal_id = 'd4'").fetchone()
+    columns = [c[0] for c in store.sql("SELECT * FROM deals LIMIT 0").description]
+    changed = {c for c, a, b in zip(columns, before, after, strict=True) if a != b}
+    assert changed == {"status", "closed_at"}, (before, after)
+    # Re-importing the same partial file changes nothing.
+    again = import_paths(store, [closing], merge=True)
+    assert again.tables["deals"].updated == 0
+
+
+def test_merge_within_one_import_and_new_ids_need_their_required_columns(store, small_files, tmp_path):
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "deals.csv").write_text("deal_id,status,closed_at\nd4,won,2026-03-31\nd99,won,2026-03-31\n")
+    with pytest.raises(ImportValidationError) as caught:
+        import_paths(store, [small_files, extra], merge=True)
+    message = str(caught.value)
+    assert "extra/deals.csv row 3 column `owner_id`: a value is required" in message
+    assert "row 2" not in message  # d4 is known: its owner comes from the whole row
+    (extra / "deals.csv").write_text("deal_id,status,closed_at\nd4,won,2026-03-31\n")
+    import_paths(store, [small_files, extra], merge=True)
+    assert store.sql("SELECT status, owner_id, amount FROM deals WHERE deal_id = 'd4'").fetchone() == ("won", "A1", 800)
+    assert store.count("deals") == len(DEALS)

@@ -353,3 +353,39 @@ def test_report_titles_above_the_header_are_skipped(store, tmp_path, mapping):
     book.save(xlsx)
     with pytest.raises(ImportValidationError, match="titled.xlsx row 6 column `created_at`"):
         import_paths(store, [xlsx], mapping=mapping)  # row numbers still count the title rows
+
+
+def test_people_derived_from_deals_take_a_team_move_but_keep_a_known_name(store, tmp_path, mapping):
+    path = write(tmp_path / "export.csv", ROWS)
+    import_paths(store, [path], mapping=mapping)
+    store.sql("UPDATE people SET name = 'Jürgen Groß (Nord-Ost)' WHERE person_id = 'Jürgen Groß'")
+    moved = [[*r[:2], "Süd", *r[3:]] if r[1] == "Jürgen Groß" else r for r in ROWS]
+    import_paths(store, [write(tmp_path / "export.csv", moved)], mapping=mapping)
+    row = store.sql("SELECT name, team_id FROM people WHERE person_id = 'Jürgen Groß'").fetchone()
+    assert row == ("Jürgen Groß (Nord-Ost)", "Süd")
+
+
+def test_a_mapping_with_merge_closes_deals_from_a_partial_file(store, tmp_path, mapping):
+    import tomllib
+
+    import_paths(store, [write(tmp_path / "export.csv", ROWS)], mapping=mapping)
+    closing = Mapping.from_dict(
+        "closing",
+        tomllib.loads(
+            """
+            [options]
+            merge = true
+            date_order = "dmy"
+            [tables.deals]
+            deal_id = "Deal"
+            status = { column = "Result", values = { "Gewonnen" = "won", "Verloren" = "lost" } }
+            closed_at = "Closed on"
+            """
+        ),
+    )
+    path = write(tmp_path / "closed.csv", [["A-2", "Gewonnen", "01-03-2024"]], header=["Deal", "Result", "Closed on"])
+    result = import_paths(store, [path], mapping=closing)
+    assert result.tables["deals"].updated == 1
+    got = deals(store)
+    assert got["A-2"] == ("won", pytest.approx(500.0), "2024-02-13 00:00:00", "2024-03-01 00:00:00")
+    assert got["A-1"][0] == "won" and got["A-3"][0] == "lost"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import salesvelocity as sv
 from salesvelocity.errors import ImportValidationError
 from salesvelocity.ingest import import_paths
 from salesvelocity.metrics import Window, sales_velocity, stage_catalog
@@ -231,3 +232,30 @@ def test_pipedrive_deals_that_never_moved_stage_entered_it_when_created(store, t
     ).fetchall()
     assert {r[0] for r in rows[:3]} <= {r[0] for r in still}
     assert store.count("stage_changes") == 10
+
+
+def test_salesforce_data_loader_opportunities_and_users_merge_their_people(store, tmp_path):
+    """Owners come from Opportunity.csv and people from User.csv: one person per id, the user's name wins,
+    in either order and in one import or two; an owner missing from User.csv stays a placeholder."""
+    opportunities = FIXTURES / "salesforce_dataloader_Opportunity.csv"
+    users = FIXTURES / "salesforce_dataloader_User.csv"
+    import_paths(store, [opportunities, users])
+    people = store.sql("SELECT person_id, name, email, manager_id FROM people ORDER BY 1").fetchall()
+    assert people == [
+        ("0055g0001", "Jane Doe", "jane.doe@acme.example", "0055g0009"),
+        ("0055g0002", "0055g0002", None, None),
+        ("0055g0009", "Sam Lee", "sam.lee@acme.example", None),
+    ]
+    # An opportunity export imported later does not turn the names back into ids.
+    again = import_paths(store, [opportunities])
+    assert again.tables["people"].updated == 0
+    assert store.sql("SELECT name FROM people WHERE person_id = '0055g0001'").fetchone() == ("Jane Doe",)
+    assert store.count("deals") == 3
+    # Users first, opportunities in a later import: the same people.
+    other = sv.connect(":memory:")
+    try:
+        import_paths(other, [users])
+        import_paths(other, [opportunities])
+        assert other.sql("SELECT person_id, name, email, manager_id FROM people ORDER BY 1").fetchall() == people
+    finally:
+        other.close()
