@@ -232,7 +232,9 @@ ROW_RULES: list[tuple[str, str, str, str, str]] = [
         "status IN ('won', 'lost') AND closed_at IS NULL",
         "closed_at",
         "a won or lost deal needs a closed_at",
-        "fill in when the deal was closed, or set status to open",
+        "map its close date (closed_at); where it is empty, a last-modified column can stand in: closed_at = "
+        '{ column = "Close Date", fallbacks = ["Last Modified Date"] }; its stage history (stage_changes) also '
+        "dates it; or set status to open",
     ),
     (
         "deals",

@@ -220,6 +220,7 @@ def stage_and_validate(
     counts: dict = {}
     result = Staged()
     run = next(_ids)
+    ready: list[tuple[str, str, str, list[Problem]]] = []
     try:
         for table in LOAD_ORDER:
             if table not in raw:
@@ -302,7 +303,12 @@ def stage_and_validate(
                     _release(store, text, run, table, raw[table])
                     continue
 
+            ready.append((table, staging, text, rejected))
+        result.notes += _close_at_last_change(store, result.tables)
+        for entry in list(ready):
+            table, staging, text, rejected = entry
             # 2. row rules, duplicate keys, references
+            spec = TABLES[table]
             selects, meta = [], []
             for rule_table, condition, column, message, fix in ROW_RULES:
                 if rule_table == table:
@@ -355,7 +361,10 @@ def stage_and_validate(
                 result.rejected += rejected
                 result.rejected_rows[table] = _fetch_rows(store, text, rejected)
             _release(store, text, run, table, raw[table])
+            ready.remove(entry)
     except BaseException:
+        for table, _staging, text, _rejected in ready:
+            _release(store, text, run, table, raw[table])
         _drop(store, result)
         raise
     if problems:
@@ -399,6 +408,33 @@ def _combined(table: str, parts: list[tuple[str, Mode]]) -> str:
             UNION ALL
             SELECT p._file, p._part, p._row, {values} FROM {part} p LEFT JOIN {known} o ON {same("p", "o")}"""
     return current
+
+
+def _close_at_last_change(store: Store, staged: dict[str, str]) -> list[str]:
+    """Won and lost deals without a close date close at their last stage change, if they have one.
+
+    The history comes from this import and from the store; a deal whose last change precedes its
+    creation is left for the row rule to report. Returns a note for the import summary.
+    """
+    if "deals" not in staged:
+        return []
+    deals = staged["deals"]
+    if not store.sql(f"SELECT count(*) FROM {deals} WHERE status IN ('won', 'lost') AND closed_at IS NULL").fetchone()[
+        0
+    ]:
+        return []
+    history = ['SELECT deal_id, entered_at FROM "stage_changes"']
+    if "stage_changes" in staged:
+        history.append(f"SELECT deal_id, entered_at FROM {staged['stage_changes']}")
+    updated = store.sql(
+        f"""UPDATE {deals} AS d SET closed_at = h.last
+            FROM (SELECT deal_id, max(entered_at) AS last FROM ({" UNION ALL ".join(history)}) GROUP BY 1) AS h
+            WHERE d.status IN ('won', 'lost') AND d.closed_at IS NULL AND d.deal_id = h.deal_id
+              AND h.last >= d.created_at"""
+    ).fetchone()[0]
+    if not updated:
+        return []
+    return [f"deals: {updated:,} won or lost deal(s) without a close date closed at their last stage change"]
 
 
 def _settle_duplicates(store: Store, table: str, staging: str, on_duplicate: str) -> list[str]:

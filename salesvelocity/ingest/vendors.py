@@ -48,6 +48,14 @@ def _put(spec: TableSpec, column: str, header: str | None, **options) -> None:
         spec.columns[column] = ColumnSpec(column=header, **options)
 
 
+def _closed(spec: TableSpec, *headers: str | None) -> None:
+    """closed_at (for won and lost deals) from the first of these columns that has a value: the close
+    date, then a last-stage-change or last-modified time, which a closed deal last changed at."""
+    found = [h for h in headers if h]
+    if found:
+        _put(spec, "closed_at", found[0], when_status=["won", "lost"], fallbacks=found[1:] or None)
+
+
 def _owner(spec: TableSpec, header: str | None) -> None:
     _put(spec, "owner_id", header, default=UNASSIGNED)
 
@@ -82,7 +90,8 @@ def salesforce_opportunities(headers: list[str]) -> Mapping:
     _put(deals, "amount", h("Amount", "Amount (converted)", "Total Amount"))
     _put(deals, "currency", h("Opportunity Currency", "Amount Currency", "Currency", "CurrencyIsoCode"))
     close = h("Close Date", "CloseDate")
-    _put(deals, "closed_at", close, when_status=["won", "lost"])
+    last_change = h("Last Stage Change Date", "LastStageChangeDate")
+    _closed(deals, close, last_change, h("Last Modified Date", "LastModifiedDate"))
     _put(deals, "expected_close_on", close)
     _put(deals, "account", h("Account Name", "Account", "AccountId"))
     _put(deals, "segment", h("Segment", "Type", "Opportunity Type", "Industry"))
@@ -148,7 +157,7 @@ def hubspot_deals(headers: list[str]) -> Mapping:
     _put(deals, "amount", h("Amount", "Amount in company currency"))
     _put(deals, "currency", h("Deal currency code", "Currency"))
     close = h("Close Date", "closedate")
-    _put(deals, "closed_at", close, when_status=["won", "lost"])
+    _closed(deals, close, h("Last Modified Date", "hs_lastmodifieddate"))
     _put(deals, "expected_close_on", close)
     _put(deals, "pipeline", h("Pipeline", "pipeline"))
     _put(deals, "account", h("Associated Company", "Company", "Associated Company (Primary)"))
@@ -185,9 +194,14 @@ def pipedrive_deals(headers: list[str]) -> Mapping:
     _put(deals, "stage", stage)
     _put(deals, "amount", h("Value"))
     _put(deals, "currency", h("Currency", "Currency of value"))
-    closed = [c for c in (h("Deal closed on", "Close time", "Closed on"), h("Won time"), h("Lost time")) if c]
-    if closed:
-        _put(deals, "closed_at", closed[0], when_status=["won", "lost"], fallbacks=closed[1:] or None)
+    _closed(
+        deals,
+        h("Deal closed on", "Close time", "Closed on"),
+        h("Won time"),
+        h("Lost time"),
+        h("Last stage change", "Stage change time"),
+        h("Update time"),
+    )
     _put(deals, "expected_close_on", h("Expected close date"))
     _put(deals, "pipeline", h("Pipeline"))
     _put(deals, "account", h("Organization", "Organization name"))

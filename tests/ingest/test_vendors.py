@@ -10,6 +10,7 @@ Pipedrive writes 0 for a deal without a value, so there the average is 68,000/5 
 
 from __future__ import annotations
 
+import csv
 import shutil
 from datetime import date
 from pathlib import Path
@@ -259,3 +260,46 @@ def test_salesforce_data_loader_opportunities_and_users_merge_their_people(store
         assert other.sql("SELECT person_id, name, email, manager_id FROM people ORDER BY 1").fetchall() == people
     finally:
         other.close()
+
+
+def test_won_deals_without_a_close_date_close_at_their_last_change(store, tmp_path):
+    """HubSpot: an empty Close Date on a won deal; its "Date entered Closed Won" column dates it."""
+    rows = list(csv.reader((FIXTURES / "hubspot_deals.csv").read_text(encoding="utf-8-sig").splitlines()))
+    header, first = rows[0], rows[1]
+    assert first[header.index("Deal Stage")] == "Closed Won"
+    first[header.index("Close Date")] = ""
+    path = tmp_path / "hubspot-crm-exports-all-deals.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    result = import_paths(store, [path])
+    closed = store.sql(f"SELECT closed_at::VARCHAR FROM deals WHERE deal_id = '{first[0]}'").fetchone()
+    assert closed == ("2026-01-25 09:00:00",)
+    note = "1 won or lost deal(s) without a close date closed at their last stage change"
+    assert any(note in n for n in result.notes)
+
+
+def test_salesforce_won_deals_without_a_close_date_take_the_last_modified_date(store, tmp_path):
+    path = tmp_path / "Opportunity.csv"
+    path.write_text(
+        '"ID","NAME","STAGENAME","AMOUNT","CLOSEDATE","ISCLOSED","ISWON","OWNERID","CREATEDDATE","LASTMODIFIEDDATE"\n'
+        '"006A","A","Closed Won","10","","true","true","005A","2024-01-02T10:00:00.000+0000",'
+        '"2024-02-03T11:00:00.000+0000"\n'
+        '"006B","B","Prospecting","20","","false","false","005A","2024-01-02T10:00:00.000+0000",'
+        '"2024-02-03T11:00:00.000+0000"\n',
+        encoding="utf-8",
+    )
+    import_paths(store, [path])
+    rows = store.sql("SELECT deal_id, status, closed_at::VARCHAR FROM deals ORDER BY 1").fetchall()
+    assert rows == [("006A", "won", "2024-02-03 11:00:00"), ("006B", "open", None)]
+
+
+def test_won_deals_with_nothing_to_date_them_are_counted_and_the_fix_named(store, tmp_path):
+    path = tmp_path / "Opportunity.csv"
+    lines = ['"ID","NAME","STAGENAME","AMOUNT","CLOSEDATE","OWNERID","CREATEDDATE"']
+    lines += [f'"006{i}","N","Closed Won","10","","005A","2024-01-02T10:00:00.000+0000"' for i in range(40)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ImportValidationError) as caught:
+        import_paths(store, [path])
+    message = str(caught.value)
+    assert "column `closed_at` (from `CLOSEDATE`): 40 rows (rows 2, 3, 4, 5, 6, …)" in message, message
+    assert 'fallbacks = ["Last Modified Date"]' in message
