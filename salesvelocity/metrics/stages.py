@@ -1,8 +1,10 @@
 """The stage catalogue and stage visits that every stage metric builds on.
 
 ``stage_catalog`` is the ``stages`` table, or, for pipelines it does not describe, stages inferred from
-the data (design.md §3): position = the average order in which deals first enter a stage; kind = won or
-lost when at least 90 % of the deals whose history ends there are won or lost, else open.
+the data (design.md §3): position = a topological order of the transitions deals make between the stages
+they first enter (a stage that comes before another in most deals that visit both is placed before it;
+ties and cycles are decided by how long after creation deals typically enter each); kind = won or lost
+when at least 90 % of the deals whose history ends there are won or lost, else open.
 
 ``stage_visits`` has one row per visit of a deal to a stage: a visit ends when the deal enters the next
 stage, or at ``closed_at`` for a closed deal's last visit. The last visit of an open deal has no end: it
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from salesvelocity.metrics.common import ALL, Tables, days_between, deals_with_group, memoised
 
@@ -21,13 +24,17 @@ KIND_SHARE = 0.9
 
 def stage_catalog(tables: Tables) -> ir.Table:
     """Columns: ``pipeline``, ``stage``, ``position`` (int), ``kind`` (open/won/lost), ``probability``."""
+    return memoised(tables, "stage_catalog", lambda: _catalog(tables))
+
+
+def _catalog(tables: Tables) -> ir.Table:
     declared = tables.table("stages").select("pipeline", "stage", "position", "kind", "probability")
     deals = tables.table("deals").select("deal_id", "pipeline", "status", "created_at")
     # Only pipelines the stages table does not describe are inferred; with a full stages table the
     # engine prunes everything below to an empty scan.
     deals = deals.filter(~deals.pipeline.isin(declared.pipeline))
     visits = tables.table("stage_changes").select("deal_id", "stage", "entered_at").join(deals, "deal_id")
-    # Order: how long after a deal's creation it typically enters the stage.
+    # How long after a deal's creation it typically enters the stage: the tie-breaker of the order.
     order = visits.group_by(["pipeline", "stage"]).agg(
         avg_offset=(visits.entered_at.epoch_seconds() - visits.created_at.epoch_seconds()).mean()
     )
@@ -38,7 +45,6 @@ def stage_catalog(tables: Tables) -> ir.Table:
     inferred = order.left_join(endings, ["pipeline", "stage"]).select(
         "pipeline",
         "stage",
-        "avg_offset",
         ended=ibis._.ended.fill_null(0),
         won=ibis._.won.fill_null(0),
         lost=ibis._.lost.fill_null(0),
@@ -48,13 +54,53 @@ def stage_catalog(tables: Tables) -> ir.Table:
         ((inferred.ended > 0) & (inferred.lost >= KIND_SHARE * inferred.ended), "lost"),
         else_="open",
     )
-    position = ibis.row_number().over(
-        ibis.window(group_by=inferred.pipeline, order_by=[inferred.avg_offset, inferred.stage])
-    )
-    inferred = inferred.mutate(
-        kind=kind, position=(position + 1).cast("int32"), probability=ibis.null("float64")
-    ).select("pipeline", "stage", "position", "kind", "probability")
+    inferred = inferred.mutate(kind=kind, probability=ibis.null("float64"))
+    inferred = inferred.join(_precedence(visits, order), ["pipeline", "stage"])
+    inferred = inferred.select("pipeline", "stage", "position", "kind", "probability")
     return declared.union(inferred)
+
+
+def _precedence(visits: ir.Table, order: ir.Table) -> ir.Table:
+    """Each inferred stage's position: a topological order of the observed transitions.
+
+    A transition is a deal's move from one stage to the next stage it enters for the first time (re-entries
+    do not reorder). An edge a → b stands where more deals move a → b than b → a. Among the stages with no
+    unplaced predecessor, the one deals enter soonest after creation comes first; a cycle left by
+    contradicting deals is broken the same way. The counts are small aggregates (stages × stages), so the
+    ordering itself runs here; everything per deal runs in the engine.
+    """
+    first = visits.group_by(["deal_id", "pipeline", "stage"]).agg(first=visits.entered_at.min())
+    following = first.stage.lead().over(ibis.window(group_by=first.deal_id, order_by=[first.first, first.stage]))
+    moves = first.mutate(following=following).filter(ibis._.following.notnull())
+    edges = moves.group_by(["pipeline", "stage", "following"]).agg(n=moves.count()).to_pyarrow().to_pylist()
+    nodes = order.select("pipeline", "stage", "avg_offset").to_pyarrow().to_pylist()
+    rows: dict[str, list[str]] = {"pipeline": [], "stage": [], "position": []}
+    for pipeline in sorted({n["pipeline"] for n in nodes}, key=str):
+        offset = {n["stage"]: n["avg_offset"] for n in nodes if n["pipeline"] == pipeline}
+        count = {(e["stage"], e["following"]): e["n"] for e in edges if e["pipeline"] == pipeline}
+        after = {s: {b for (a, b), n in count.items() if a == s and n > count.get((b, a), 0)} for s in offset}
+        for position, stage in enumerate(_topological(offset, after), start=1):
+            rows["pipeline"].append(pipeline)
+            rows["stage"].append(stage)
+            rows["position"].append(position)
+    schema = pa.schema([("pipeline", pa.string()), ("stage", pa.string()), ("position", pa.int32())])
+    return ibis.memtable(pa.table(rows, schema=schema))
+
+
+def _topological(offset: dict[str, float], after: dict[str, set[str]]) -> list[str]:
+    """Kahn's order of ``after`` (stage → stages that follow it); ties and cycles by ``offset``, then name."""
+    waiting = {s: sum(s in later for later in after.values()) for s in offset}
+    soonest = lambda s: (offset[s] if offset[s] is not None else float("inf"), s)  # noqa: E731
+    placed: list[str] = []
+    while waiting:
+        ready = [s for s, n in waiting.items() if n == 0] or list(waiting)  # a cycle: break it by time
+        stage = min(ready, key=soonest)
+        placed.append(stage)
+        del waiting[stage]
+        for later in after[stage]:
+            if later in waiting:
+                waiting[later] -= 1
+    return placed
 
 
 def _base_visits(tables: Tables) -> ir.Table:

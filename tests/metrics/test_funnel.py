@@ -160,3 +160,44 @@ def test_a_window_with_no_data_and_a_group_with_no_closed_deals(funnel_store):
     assert funnel_store.execute(time_in_stage(funnel_store, empty)).num_rows == 0
     got = rows(funnel_store, slippage(funnel_store, WINDOW, AS_OF, by="team"), key="group")
     assert got["T1"]["won"] == 3 and "T2" not in got  # Beta has no deals in this fixture
+
+
+def test_inferred_order_follows_precedence_not_mean_time(store, tmp_path):
+    """A loan-log shape: "Validate" comes before "Offer" in every case that has both, but most cases skip
+    "Validate" and reach "Offer" two days in, so by mean time since creation "Offer" came first (the old
+    rule). Two cases that step back (Offer → Submit again) change nothing: only first entries order."""
+    from tests.conftest import write_csv
+
+    folder = tmp_path / "loans"
+    folder.mkdir()
+    write_csv(folder, "teams", ["team_id", "name"], [["T", "Loans"]])
+    write_csv(folder, "people", ["person_id", "name", "team_id"], [["P", "Pat", "T"]])
+    deals, changes = [], []
+    for i in range(30):
+        deals.append([f"c{i}", "P", "2026-01-01", "open", "loans"])
+        changes.append([f"c{i}", "Submit", "2026-01-01T01:00:00"])
+        if i < 10:  # the few that are validated, late
+            changes += [[f"c{i}", "Validate", "2026-01-31"], [f"c{i}", "Offer", "2026-02-01"]]
+        else:
+            changes.append([f"c{i}", "Offer", "2026-01-03"])
+        if i in (3, 17):
+            changes.append([f"c{i}", "Submit", "2026-02-10"])
+    write_csv(folder, "deals", ["deal_id", "owner_id", "created_at", "status", "pipeline"], deals)
+    write_csv(folder, "stage_changes", ["deal_id", "stage", "entered_at"], changes)
+    import_paths(store, [folder])
+    catalog = rows(store, stage_catalog(store))
+    assert [s for s, _ in sorted(((s, r["position"]) for s, r in catalog.items()), key=lambda x: x[1])] == [
+        "Submit",
+        "Validate",
+        "Offer",
+    ]
+
+
+def test_topological_order_breaks_ties_and_cycles_by_time():
+    from salesvelocity.metrics.stages import _topological
+
+    offset = {"a": 1.0, "b": 5.0, "c": 3.0, "d": None}
+    assert _topological(offset, {"a": {"b"}, "b": set(), "c": set(), "d": set()}) == ["a", "c", "b", "d"]
+    # a → b → c → a: the cycle is broken at the stage entered soonest.
+    cycle = {"a": 1.0, "b": 5.0, "c": 3.0}
+    assert _topological(cycle, {"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c"]
