@@ -526,7 +526,82 @@ def read_json(path: Path) -> pa.Table:
     return table.append_column(ROW_COLUMN, pa.array(range(1, len(rows) + 1), pa.int64()))
 
 
+#: XES attribute elements that hold one value; ``list`` and ``container`` hold nested ones (left out).
+XES_VALUES = {"string", "date", "int", "float", "boolean", "id"}
+
+
+def read_xes(path: Path) -> pa.Table:
+    """An XES event log (IEEE 1849, gzipped or not): one row per event, as the process-mining tools flatten it.
+
+    Event attributes keep their keys (``concept:name``, ``time:timestamp``, ``org:resource``,
+    ``lifecycle:transition``); trace attributes get a ``case:`` prefix (``case:concept:name`` is the case
+    id). Values stay text; ``_row`` counts events from 1. The file is read as a stream: elements are
+    released as soon as their event is taken.
+    """
+    import gzip
+    import xml.etree.ElementTree as ET
+
+    with path.open("rb") as probe:
+        zipped = probe.read(2) == b"\x1f\x8b"
+    columns: dict[str, list] = {}
+    rows = 0
+    stack: list[str] = []
+    trace: dict[str, str] = {}
+    events: list[dict[str, str]] = []
+    event: dict[str, str] | None = None
+
+    def emit() -> None:
+        nonlocal rows
+        for values in events:
+            values = {**{f"case:{k}": v for k, v in trace.items()}, **values}
+            for key in values.keys() - columns.keys():
+                columns[key] = [None] * rows
+            for key, column in columns.items():
+                column.append(values.get(key))
+            rows += 1
+
+    try:
+        with gzip.open(path, "rb") if zipped else path.open("rb") as fh:
+            for kind, element in ET.iterparse(fh, events=("start", "end")):
+                tag = element.tag.rsplit("}", 1)[-1]
+                if kind == "start":
+                    stack.append(tag)
+                    if tag == "trace":
+                        trace, events = {}, []
+                    elif tag == "event":
+                        event = {}
+                    continue
+                stack.pop()
+                parent = stack[-1] if stack else None
+                if tag in XES_VALUES and "key" in element.attrib:
+                    if parent == "event" and event is not None:
+                        event[element.attrib["key"]] = element.attrib.get("value")
+                    elif parent == "trace":
+                        trace[element.attrib["key"]] = element.attrib.get("value")
+                elif tag == "event":
+                    if parent == "trace" and event is not None:
+                        events.append(event)
+                    event = None
+                    element.clear()
+                elif tag == "trace":
+                    emit()
+                    element.clear()
+    except ET.ParseError as exc:
+        raise _fail(
+            path,
+            f"not a readable XES file: {exc}",
+            "export the event log again (XES 1.0/2.0 XML, optionally .xes.gz), or as CSV with one row per event",
+        ) from None
+    except (OSError, EOFError) as exc:
+        raise _fail(path, f"the compressed file is damaged ({exc})", "download or export the log again") from None
+    if not rows:
+        raise _fail(path, "the XES file holds no events", "export the log with its traces and events")
+    table = pa.table({k: pa.array(v, pa.string()) for k, v in columns.items()})
+    return table.append_column(ROW_COLUMN, pa.array(range(1, rows + 1), pa.int64()))
+
+
 READERS = {
+    ".xes": read_xes,
     ".csv": read_csv,
     ".txt": read_csv,
     ".tsv": read_csv,
@@ -541,14 +616,16 @@ READERS = {
 def read_table_file(
     path: Path, delimiter: str | None = None, encoding: str | None = None, sheet: str | None = None
 ) -> pa.Table:
-    """Read any supported file (CSV/TSV/TXT, Excel .xlsx, Parquet) as text columns plus ``_row``."""
+    """Read any supported file (CSV/TSV/TXT, Excel .xlsx, Parquet, XES) as text columns plus ``_row``."""
     suffix = path.suffix.lower()
+    if path.name.lower().endswith(".xes.gz"):
+        suffix = ".xes"
     reader = READERS.get(suffix)
     if reader is None:
         raise _fail(
             path,
             f"unsupported file type {path.suffix or '(none)'}",
-            "use .csv, .xlsx or .parquet files (Excel: Save As → CSV UTF-8 or Excel Workbook)",
+            "use .csv, .xlsx, .parquet or .xes files (Excel: Save As → CSV UTF-8 or Excel Workbook)",
         )
     if reader is read_csv:
         return read_csv(path, delimiter, encoding)

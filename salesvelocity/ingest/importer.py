@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from salesvelocity.errors import ImportValidationError, Problem
 from salesvelocity.ingest.canonical import TableCounts, classify, upsert
+from salesvelocity.ingest.events import standard_event_log
 from salesvelocity.ingest.files import READERS, file_delimiter, read_table_file
 from salesvelocity.ingest.mapping import Mapping, apply_mapping
 from salesvelocity.ingest.validate import MERGE, ON_DUPLICATE, WHOLE, Mode, stage_and_validate
@@ -52,7 +53,10 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
             problems.append(Problem(str(path), None, None, None, "no such file or folder", "check the path"))
         elif path.is_dir():
             found = sorted(
-                p for p in path.iterdir() if p.is_file() and (p.suffix.lower() in READERS or p.stem.lower() in TABLES)
+                p
+                for p in path.iterdir()
+                if p.is_file()
+                and (p.suffix.lower() in READERS or p.name.lower().endswith(".xes.gz") or p.stem.lower() in TABLES)
             )
             if not found:
                 problems.append(
@@ -94,6 +98,10 @@ def plan(
         fitting = canonical_tables(headers)
         if source == "canonical" and named or source is None and named in fitting:
             planned.append((path, f"canonical {named}", arrow, named))
+            continue
+        log = standard_event_log(headers) if source in (None, "canonical") else None
+        if log is not None:
+            planned.append((path, "event log (XES keys)", arrow, log))
             continue
         # The headers decide before the name: a vendor export saved as deals.csv is still that export.
         vendor = recognise(headers, None if source in (None, "canonical") else source)
@@ -210,7 +218,8 @@ def import_paths(
         if merge:
             file_mapping = dataclasses.replace(file_mapping, options=file_mapping.options | {"merge": "true"})
         say(f"mapping {path.name}")
-        tables, cols = apply_mapping(store, file_mapping, str(path), arrow, file_delimiter(arrow))
+        tables, cols, notes = apply_mapping(store, file_mapping, str(path), arrow, file_delimiter(arrow))
+        result.notes += notes
         for table, parts in tables.items():
             raw.setdefault(table, []).extend((str(path), part, mode) for part, mode in parts)
             sources.setdefault(str(path), {}).update({f"{table}.{k}": v for k, v in cols.get(table, {}).items()})
@@ -229,7 +238,7 @@ def import_paths(
             if table in staged.tables:
                 result.tables[table] = classify(store, table, staged.tables[table])
                 result.tables[table].files = sorted({f for f, *_ in raw[table]})
-        result.notes = staged.notes
+        result.notes += staged.notes
         if quarantine is not None:
             result.rejected = [_name_source(p, sources) for p in staged.rejected]
             write_quarantine(quarantine, staged.rejected_rows, force=force, protected=keep)

@@ -59,6 +59,7 @@ from salesvelocity.ingest.conventions import (
     q,
     timestamp_sql,
 )
+from salesvelocity.ingest.events import EventSpec, event_sql, outcome_note
 from salesvelocity.ingest.files import ROW_COLUMN
 from salesvelocity.ingest.validate import MERGE, WHOLE, Mode
 from salesvelocity.schema import TABLES
@@ -199,6 +200,7 @@ class Mapping:
     options: dict[str, str] = field(default_factory=dict)
     tables: list[TableSpec] = field(default_factory=list)
     rows: dict[str, list[dict[str, object]]] = field(default_factory=dict)
+    events: EventSpec | None = None  # an event log: deals and stage changes from one row per event
 
     @classmethod
     def from_dict(cls, name: str, doc: dict) -> Mapping:
@@ -219,11 +221,11 @@ class Mapping:
     @classmethod
     def _from_dict(cls, name: str, doc: dict) -> Mapping:
         _expect(name, "the mapping", doc, dict, "sections [options], [tables.X] and [[rows.X]]")
-        unknown = set(doc) - {"options", "tables", "rows"}
+        unknown = set(doc) - {"options", "tables", "rows", "events"}
         if unknown:
             raise ConfigError(
                 f"{name}: unknown section(s) {', '.join(sorted(unknown))}",
-                hint="use [options], [tables.X] and [[rows.X]]",
+                hint="use [options], [tables.X], [[rows.X]] and [events]",
             )
         options = _expect(name, "[options]", doc.get("options", {}), dict, 'a table such as delimiter = ";"')
         bad = set(options) - OPTION_KEYS
@@ -233,6 +235,8 @@ class Mapping:
                 hint=f"options are: {', '.join(sorted(OPTION_KEYS))}",
             )
         mapping = cls(name, {k: str(v) for k, v in options.items()})
+        if "events" in doc:
+            mapping.events = EventSpec.parse(name, doc["events"])
         tables = _expect(name, "tables", doc.get("tables", {}), dict, "[tables.deals] sections")
         for table, specs in tables.items():
             if table not in TABLES:
@@ -257,7 +261,7 @@ class Mapping:
                         hint=f"{table} columns are: {', '.join(TABLES[table].column_names)}",
                     )
             mapping.rows[table] = list(rows)
-        if not mapping.tables and not mapping.rows:
+        if not mapping.tables and not mapping.rows and mapping.events is None:
             raise ConfigError(
                 f"{name}: the mapping maps no table", hint="add a [tables.deals] section (see --suggest-mapping)"
             )
@@ -342,6 +346,8 @@ class Mapping:
                 lines.append(
                     f"skip = {{ column = {_tq(spec.skip[0])}, values = [{', '.join(_tq(v) for v in spec.skip[1])}] }}"
                 )
+        if self.events is not None:
+            lines += ["", self.events.to_toml()]
         for table, rows in self.rows.items():
             for row in rows:
                 lines += ["", f"[[rows.{table}]]"] + [
@@ -392,9 +398,49 @@ def _table_spec(name: str, table: str, raw: dict) -> TableSpec:
 
 
 # -- applying a mapping -----------------------------------------------------------------------------
+def _resolve_events(events: EventSpec, label: str, headers: list[str], lower: dict[str, str]) -> list[Problem]:
+    """Point the event spec at the file's own spelling of its columns; a missing one is a problem."""
+    problems = []
+    for key in ("deal_id", "activity", "timestamp", "resource"):
+        name = getattr(events, key)
+        if name is None:
+            continue
+        if name.lower() in lower:
+            setattr(events, key, lower[name.lower()])
+        else:
+            problems.append(_missing_column(label, name, f"events.{key}", headers))
+    if events.skip:
+        if events.skip[0].lower() in lower:
+            events.skip = (lower[events.skip[0].lower()], events.skip[1])
+        else:
+            problems.append(_missing_column(label, events.skip[0], "events.skip", headers))
+    for column, col in events.deal.items():
+        if col.column and col.column.lower() in lower:
+            col.column = lower[col.column.lower()]
+        elif col.column:
+            problems.append(_missing_column(label, col.column, f"events.deal.{column}", headers))
+    return problems
+
+
+def _missing_column(label: str, name: str, where: str, headers: list[str]) -> Problem:
+    return Problem(
+        label,
+        1,
+        name,
+        None,
+        f"the mapping's column `{name}` (for {where}) is not in the file",
+        f"columns found: {', '.join(headers[:30])}",
+    )
+
+
 def source_columns(mapping: Mapping, headers: list[str]) -> dict[str, set[str]]:
     """Source columns per canonical type ('timestamp', 'date', 'decimal', ...) for convention detection."""
     found: dict[str, set[str]] = {}
+    if mapping.events is not None:
+        found.setdefault("timestamp", set()).add(mapping.events.timestamp)
+        for column, col in mapping.events.deal.items():
+            if col.column and col.format is None:
+                found.setdefault(TABLES["deals"].column(column).type, set()).add(col.column)
     for spec in mapping.tables:
         for column, col in spec.columns.items():
             if col.column and col.format is None:
@@ -436,12 +482,13 @@ def unmapped_required(mapping: Mapping, label: str, headers: list[str]) -> list[
 
 def apply_mapping(
     store: Store, mapping: Mapping, label: str, arrow: pa.Table, delimiter: str | None = None
-) -> tuple[dict[str, list[tuple[pa.Table | str, Mode]]], dict[str, dict[str, str]]]:
+) -> tuple[dict[str, list[tuple[pa.Table | str, Mode]]], dict[str, dict[str, str]], list[str]]:
     """Turn one source table into canonical text tables (still to be validated).
 
-    Returns ({table: [temporary table names or Arrow tables with canonical columns + _file + _row]},
-    {table: {canonical: source}}) — the second maps canonical columns to the source columns they came
-    from, for error messages. The caller (the validation) drops the temporary tables.
+    Returns ({table: [(temporary table name or Arrow table with canonical columns + _file + _row, Mode)]},
+    {table: {canonical: source}}, notes) — the second maps canonical columns to the source columns they
+    came from, for error messages; the notes say what was decided (an event log's outcomes). The caller
+    (the validation) drops the temporary tables.
     """
     headers = [c for c in arrow.column_names if c != ROW_COLUMN]
     lower = {h.lower(): h for h in headers}
@@ -449,6 +496,8 @@ def apply_mapping(
     store.raw.register(view, arrow)
     problems: list[Problem] = []
     try:
+        if mapping.events is not None:
+            problems += _resolve_events(mapping.events, label, headers, lower)
         for spec in mapping.tables:
             for column, col in spec.columns.items():
                 if col.fallbacks:
@@ -505,7 +554,25 @@ def apply_mapping(
         )
         derived: dict[str, list[str]] = {}
         weak: dict[str, set[str]] = {}
+        notes: list[str] = []
         whole = MERGE if mapping.merge else WHOLE
+        if mapping.events is not None:
+            value = lambda table, column, col: _value_sql(table, column, col, conv, likely)  # noqa: E731
+            queries = event_sql(mapping.events, view, label, _text, value)
+            outcomes = store.sql(queries.pop("_outcomes")).fetchall()
+            for table, sql in queries.items():
+                name = f"_sv_mapped_{next(_mapped)}"
+                store.sql(f"CREATE TEMP TABLE {name} AS {sql}")
+                out.setdefault(table, []).append(
+                    (name, Mode(True, frozenset({"name"})) if table == "people" else whole)
+                )
+            statuses = dict(store.sql(f"SELECT status, count(*) FROM {out['deals'][0][0]} GROUP BY 1").fetchall())
+            notes.append(outcome_note(mapping.events, label, statuses, outcomes))
+            events = mapping.events
+            sources["deals"] = {"deal_id": events.deal_id, "created_at": events.timestamp}
+            sources["deals"] |= {c: s.column for c, s in events.deal.items() if s.column}
+            sources["stage_changes"] = {"deal_id": events.deal_id, "stage": events.activity}
+            sources["stage_changes"]["entered_at"] = events.timestamp
         for order, spec in enumerate(mapping.tables):
             sql = _table_sql(spec, view, label, headers, conv, likely)
             if sql is None:
@@ -536,7 +603,7 @@ def apply_mapping(
             out.setdefault(table, []).append((name, whole if primary else Mode(True, frozenset(weak[table]))))
         for table, rows in mapping.rows.items():
             out.setdefault(table, []).append((_literal_rows(table, rows, label), WHOLE))
-        return out, sources
+        return out, sources, notes
     finally:
         store.raw.unregister(view)
 
