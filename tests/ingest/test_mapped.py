@@ -389,3 +389,106 @@ def test_a_mapping_with_merge_closes_deals_from_a_partial_file(store, tmp_path, 
     got = deals(store)
     assert got["A-2"] == ("won", pytest.approx(500.0), "2024-02-13 00:00:00", "2024-03-01 00:00:00")
     assert got["A-1"][0] == "won" and got["A-3"][0] == "lost"
+
+
+def _suggested(store, tmp_path, name, header, rows):
+    path = write(tmp_path / name, rows, header=header, delimiter=",", encoding="utf-8")
+    mapping, notes = suggest(store, path)
+    return path, mapping, notes
+
+
+def test_suggest_understands_dutch_headers(store, tmp_path):
+    header = [
+        "Kans ID",
+        "Eigenaar",
+        "Aangemaakt op",
+        "Fase",
+        "Waarde",
+        "Gesloten op",
+        "Verwachte sluitingsdatum",
+        "Klant",
+    ]
+    rows = [
+        ["K-1", "Ans", "03-02-2024", "Gewonnen", "1.234,50", "17-02-2024", "15-02-2024", "Bakkerij de Vries"],
+        ["K-2", "Ans", "13-02-2024", "Offerte", "500,00", "", "01-04-2024", "Garage Jansen"],
+        ["K-3", "Bram", "14-02-2024", "Verloren", "2.000,00", "20-02-2024", "25-02-2024", "Café Centraal"],
+    ]
+    path, mapping, _notes = _suggested(store, tmp_path, "kansen.csv", header, rows)
+    text = mapping.to_toml()
+    for line in (
+        'deal_id = "Kans ID"',
+        'owner_id = "Eigenaar"',
+        'created_at = "Aangemaakt op"',
+        'amount = "Waarde"',
+        'closed_at = "Gesloten op"',
+        'expected_close_on = "Verwachte sluitingsdatum"',
+        'account = "Klant"',
+        '"Gewonnen" = "won"',
+        '"Verloren" = "lost"',
+    ):
+        assert line in text, (line, text)
+    import_paths(store, [path], mapping=mapping)
+    assert deals(store)["K-1"][:2] == ("won", pytest.approx(1234.5))
+
+
+def test_suggest_looks_at_the_values_not_only_the_names(store, tmp_path):
+    """An opportunity number is no owner, a yes/no flag no account, a catalogue size no product."""
+    header = ["Opportunity", "Owner", "Account", "Account Name", "Product", "Product Name", "Created", "Amount"]
+    rows = [
+        [f"OPP-{i}", f"OPP-{i}", "yes" if i % 2 else "no", f"Shop {i % 4}", str(100 + i), "Pro", "2024-01-02", "10"]
+        for i in range(40)
+    ]
+    rows = [[r[0], ["Ann", "Bo", "Cy"][i % 3], *r[2:]] if i % 2 else r for i, r in enumerate(rows)]
+    _path, mapping, _notes = _suggested(store, tmp_path, "opps.csv", header, rows)
+    deal = next(s for s in mapping.tables if s.table == "deals").columns
+    assert deal["account"].column == "Account Name"
+    assert deal["product"].column == "Product Name"
+    assert "owner_id" not in deal or deal["owner_id"].column != "Owner"  # half the owners are deal numbers
+
+
+def test_suggest_proposes_leads_for_a_leads_file(store, tmp_path):
+    header = ["Lead ID", "Lead Owner", "Created Date", "First Contacted", "Lead Source", "Converted Opportunity ID"]
+    rows = [
+        ["L-1", "Ann", "2024-01-02 09:00", "2024-01-02 09:30", "Web", "D-1"],
+        ["L-2", "Ann", "2024-01-03 10:00", "", "Event", ""],
+        ["L-3", "Bo", "2024-01-04 11:00", "2024-01-05 08:00", "Web", ""],
+    ]
+    _path, mapping, notes = _suggested(store, tmp_path, "leads_export.csv", header, rows)
+    (leads,) = [s for s in mapping.tables if s.table == "leads"]
+    assert {c: s.column for c, s in leads.columns.items()} == {
+        "lead_id": "Lead ID",
+        "created_at": "Created Date",
+        "owner_id": "Lead Owner",
+        "first_touch_at": "First Contacted",
+        "source": "Lead Source",
+        "converted_deal_id": "Converted Opportunity ID",
+    }
+    assert not any(s.table == "deals" for s in mapping.tables)
+
+
+def test_suggest_detects_an_event_log_and_names_its_outcomes(store, tmp_path):
+    header = ["Case ID", "Activity", "Complete Timestamp", "Resource"]
+    rows = []
+    for case in range(12):
+        rows += [[str(case), "A_SUBMITTED", f"2011-10-{case + 1:02d} 10:00:00", "112"]]
+        rows += [[str(case), "O_SENT", f"2011-10-{case + 1:02d} 12:00:00", "10862"]]
+        end = "A_APPROVED" if case % 3 == 0 else "A_DECLINED" if case % 3 == 1 else "O_SENT_BACK"
+        rows += [[str(case), end, f"2011-10-{case + 2:02d} 09:00:00", "10629"]]
+    path, mapping, notes = _suggested(store, tmp_path, "loanlog.csv", header, rows)
+    assert mapping.events is not None and not mapping.tables
+    events = mapping.events
+    assert (events.deal_id, events.activity, events.timestamp, events.resource) == (
+        "Case ID",
+        "Activity",
+        "Complete Timestamp",
+        "Resource",
+    )
+    assert events.won == ["A_APPROVED"] and events.lost == ["A_DECLINED"]
+    target = tmp_path / "loanlog.mapping.toml"
+    target.write_text(mapping.to_toml())
+    import_paths(store, [path], mapping=Mapping.load(target))
+    assert dict(store.sql("SELECT status, count(*) FROM deals GROUP BY 1").fetchall()) == {
+        "won": 4,
+        "lost": 4,
+        "open": 4,
+    }
