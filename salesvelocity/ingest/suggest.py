@@ -498,7 +498,7 @@ def _outcomes(arrow: pa.Table, spec: EventSpec, notes: list[str]) -> None:
     spec.won, spec.lost = won, lost
     notes.append(f"activities: {', '.join(activities[:25])}{' …' if len(activities) > 25 else ''}")
     if not won:
-        notes.append("no activity reads as a win: name the winning one(s) in won = […], or every case stays open or lost")
+        notes.append("no activity reads as a win: name the winning one(s) in won = […]; else no case is won")
     notes.append(
         "check won = […] and lost = […] (guessed from the activity names); list the stage activities in "
         'stages = […] to leave work items out; owner_activity = "…" picks whose resource owns a case'
