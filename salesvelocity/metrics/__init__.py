@@ -10,6 +10,7 @@ from salesvelocity.metrics.conversion import funnel, stage_conversion
 from salesvelocity.metrics.coverage import pipeline_coverage
 from salesvelocity.metrics.cycle_length import cycle_length, won_cycles
 from salesvelocity.metrics.deal_size import deal_size
+from salesvelocity.metrics.lead_conversion import lead_conversion
 from salesvelocity.metrics.scope import TeamScope
 from salesvelocity.metrics.slippage import overdue_deals, slippage
 from salesvelocity.metrics.speed_to_lead import speed_to_lead
@@ -34,6 +35,7 @@ __all__ = [
     "sales_velocity",
     "slippage",
     "speed_to_lead",
+    "lead_conversion",
     "stage_catalog",
     "stage_conversion",
     "stage_visits",

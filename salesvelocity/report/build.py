@@ -26,6 +26,7 @@ from salesvelocity.metrics import (
     bottleneck,
     cycle_length,
     funnel,
+    lead_conversion,
     pipeline_coverage,
     sales_velocity,
     slippage,
@@ -178,6 +179,7 @@ def build_report(
         "aging": _labelled(tables, by, aging_summary(tables, as_of, by)),
         "stuck_deals": stuck.order_by(ibis.desc("age_days")),
         "speed_to_lead": _labelled(tables, lead_by, speed_to_lead(tables, window, lead_by)),
+        "lead_conversion": _labelled(tables, lead_by, lead_conversion(tables, window, lead_by)),
         "slippage": _labelled(tables, by, slippage(tables, window, as_of, by)),
         "coverage": _labelled(tables, coverage_by, pipeline_coverage(tables, as_of, coverage_by)),
         "cycle_scatter": scatter,
@@ -259,6 +261,13 @@ def _no_data(store: Store, tables, report: Report) -> None:
         report.no_data["speed_to_lead"] = _(
             "no first-touch times: none of the leads has a first_touch_at; map the first call, e-mail or meeting "
             "to first_touch_at to measure speed-to-lead"
+        )
+    if not count("SELECT count(*) FROM leads"):
+        report.no_data["lead_conversion"] = _("no leads: import leads to see how many become deals")
+    elif not count("SELECT count(*) FROM leads WHERE converted_deal_id IS NOT NULL"):
+        report.no_data["lead_conversion"] = _(
+            "no conversions recorded: none of the leads names its deal; map the converted deal or opportunity id "
+            "to converted_deal_id to see lead → deal conversion"
         )
     if not count("SELECT count(*) FROM targets"):
         report.no_data["coverage"] = _(

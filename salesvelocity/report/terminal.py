@@ -185,6 +185,29 @@ def render_funnel(report: Report, console: Console) -> None:
     show(
         console,
         report,
+        "lead_conversion",
+        rich_table(
+            _("Lead → deal conversion (leads created in the window)"),
+            s["lead_conversion"],
+            [
+                (
+                    "label",
+                    _(GROUP.get(report.by, report.by)) if s["lead_conversion"].num_rows > 1 else _("scope"),
+                    "text",
+                ),
+                ("leads", _("leads"), "int"),
+                ("conversion_rate", _("to deal"), "percent"),
+                ("lead_to_win", _("to win"), "percent"),
+                ("p50_days", _("P50"), "days"),
+                ("p85_days", _("P85"), "days"),
+                ("still_open", _("undecided"), "int"),
+            ],
+            caption=_("P50/P85: days from lead to deal; recent leads have had less time to convert"),
+        ),
+    )
+    show(
+        console,
+        report,
         "slippage",
         rich_table(
             _("Slippage"),

@@ -29,6 +29,7 @@ SECTIONS = {
     "aging",
     "stuck_deals",
     "speed_to_lead",
+    "lead_conversion",
     "slippage",
     "coverage",
     "cycle_scatter",
@@ -101,7 +102,14 @@ def test_empty_database_reports_no_data_without_crashing():
             n.startswith("no deals were created or closed in this window; the database holds no deals")
             for n in empty.notes
         )
-        assert set(empty.no_data) >= {"funnel", "time_in_stage", "speed_to_lead", "coverage", "slippage"}
+        assert set(empty.no_data) >= {
+            "funnel",
+            "time_in_stage",
+            "speed_to_lead",
+            "lead_conversion",
+            "coverage",
+            "slippage",
+        }
         console = Console(width=100, record=True)
         render_terminal(empty, console)
         assert "<html" in render_html(empty)
