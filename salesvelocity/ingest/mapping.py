@@ -422,6 +422,24 @@ def _resolve_events(events: EventSpec, label: str, headers: list[str], lower: di
     return problems
 
 
+def _one_missing_list(problems: list[Problem], label: str, headers: list[str]) -> list[Problem]:
+    """Several mapped columns absent from the file: one problem listing them, and the file's columns once."""
+    if len(problems) < 2:
+        return problems
+    names = list(dict.fromkeys(p.column for p in problems))
+    shown = ", ".join(f"`{n}`" for n in names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+    return [
+        Problem(
+            label,
+            1,
+            None,
+            None,
+            f"{len(names)} of the mapping's columns are not in the file: {shown}",
+            f"is this the file the mapping was written for? Columns found: {', '.join(headers[:30])}",
+        )
+    ]
+
+
 def _missing_column(label: str, name: str, where: str, headers: list[str]) -> Problem:
     return Problem(
         label,
@@ -527,7 +545,7 @@ def apply_mapping(
                     )
                 elif col.column:
                     col.column = lower[col.column.lower()]
-        problems += unmapped_required(mapping, label, headers)
+        problems = _one_missing_list(problems, label, headers) + unmapped_required(mapping, label, headers)
         if problems:
             raise ImportValidationError(problems)
         conv = mapping.conventions()
@@ -558,14 +576,19 @@ def apply_mapping(
         whole = MERGE if mapping.merge else WHOLE
         if mapping.events is not None:
             value = lambda table, column, col: _value_sql(table, column, col, conv, likely)  # noqa: E731
-            queries = event_sql(mapping.events, view, label, _text, value)
-            outcomes = store.sql(queries.pop("_outcomes")).fetchall()
-            for table, sql in queries.items():
-                name = f"_sv_mapped_{next(_mapped)}"
-                store.sql(f"CREATE TEMP TABLE {name} AS {sql}")
-                out.setdefault(table, []).append(
-                    (name, Mode(True, frozenset({"name"})) if table == "people" else whole)
-                )
+            scratch = f"_sv_events_{next(_mapped)}"
+            queries = event_sql(mapping.events, view, label, _text, value, scratch)
+            try:
+                store.sql(f"CREATE TEMP TABLE {scratch} AS {queries.pop('_events')}")
+                outcomes = store.sql(queries.pop("_outcomes")).fetchall()
+                for table, sql in queries.items():
+                    name = f"_sv_mapped_{next(_mapped)}"
+                    store.sql(f"CREATE TEMP TABLE {name} AS {sql}")
+                    # Resources become people as owners: a name a people file gave is kept.
+                    mode = Mode(True, frozenset({"name"})) if table == "people" else whole
+                    out.setdefault(table, []).append((name, mode))
+            finally:
+                store.sql(f"DROP TABLE IF EXISTS {scratch}")
             statuses = dict(store.sql(f"SELECT status, count(*) FROM {out['deals'][0][0]} GROUP BY 1").fetchall())
             notes.append(outcome_note(mapping.events, label, statuses, outcomes))
             events = mapping.events
@@ -711,8 +734,10 @@ def _table_sql(
     if spec.table in DERIVED:
         return sql  # deduplicated together with the other specs of the same table
     if spec.table == "stage_changes":
-        # Reports list a change once per changed field: keep one row per deal, stage and time.
-        return f"SELECT * FROM ({sql}) QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _row) = 1"
+        # Reports list a change once per changed field: keep one row per deal, stage and time (the first
+        # row's), by aggregation — a hash aggregate, not a sort of every change.
+        rest = "".join(f", arg_min({q(c)}, _row) AS {q(c)}" for c in table.column_names if c not in table.key)
+        return f"SELECT any_value(_file) AS _file, min(_row) AS _row, {key}{rest} FROM ({sql}) GROUP BY {key}"
     return sql
 
 

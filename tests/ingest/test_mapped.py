@@ -492,3 +492,12 @@ def test_suggest_detects_an_event_log_and_names_its_outcomes(store, tmp_path):
         "lost": 4,
         "open": 4,
     }
+
+
+def test_a_mapping_applied_to_the_wrong_file_says_so_once(store, tmp_path, mapping):
+    path = write(tmp_path / "other.csv", [["1", "2"]], header=["Foo", "Bar"], delimiter=",", encoding="utf-8")
+    with pytest.raises(ImportValidationError) as caught:
+        import_paths(store, [path], mapping=mapping)
+    message = str(caught.value)
+    assert "7 of the mapping's columns are not in the file: `Opportunity`, `Sales Rep`" in message
+    assert message.count("Columns found: Foo, Bar") == 1
