@@ -166,11 +166,7 @@ def render_funnel(report: Report, console: Console) -> None:
             _("Speed-to-lead (minutes to first touch)"),
             s["speed_to_lead"],
             [
-                (
-                    "label",
-                    _(GROUP.get(report.by, report.by)) if s["speed_to_lead"].num_rows > 1 else _("scope"),
-                    "text",
-                ),
+                _lead_label(report, s["speed_to_lead"]),
                 ("leads", _("leads"), "int"),
                 ("p50_minutes", _("P50"), "minutes"),
                 ("p85_minutes", _("P85"), "minutes"),
@@ -190,11 +186,7 @@ def render_funnel(report: Report, console: Console) -> None:
             _("Lead → deal conversion (leads created in the window)"),
             s["lead_conversion"],
             [
-                (
-                    "label",
-                    _(GROUP.get(report.by, report.by)) if s["lead_conversion"].num_rows > 1 else _("scope"),
-                    "text",
-                ),
+                _lead_label(report, s["lead_conversion"]),
                 ("leads", _("leads"), "int"),
                 ("conversion_rate", _("to deal"), "percent"),
                 ("lead_to_win", _("to win"), "percent"),
@@ -258,6 +250,11 @@ def render_headline(report: Report, console: Console) -> None:
         per_day = _("{currency}/day", currency=report.currency)
         unit = f"\u00a0{per_day}" if tile.key in ("velocity", "won_per_day") and tile.tone != "nodata" else ""
         console.print(Text(f"  {tile.title}: {tile.value}{unit} — {tile.detail}"))
+
+
+def _lead_label(report: Report, table) -> tuple[str, str, str]:
+    """The first column of a leads table: the grouping's word, or "scope" for a single row."""
+    return ("label", _(GROUP.get(report.by, report.by)) if table.num_rows > 1 else _("scope"), "text")
 
 
 def show(console: Console, report: Report, name: str, view) -> None:
