@@ -280,7 +280,9 @@ def standard_event_log(headers: list[str]):
     return Mapping("event log (XES keys)", events=spec)
 
 
-def outcome_note(spec: EventSpec, label: str, statuses: dict[str, int], outcomes: list[tuple]) -> str:
+def outcome_note(
+    spec: EventSpec, label: str, statuses: dict[str, int], outcomes: list[tuple], top_owner: tuple | None = None
+) -> str:
     """What the import made of the log: cases by status and the activities that decided them."""
     from pathlib import Path
 
@@ -297,5 +299,11 @@ def outcome_note(spec: EventSpec, label: str, statuses: dict[str, int], outcomes
         note += (
             ". Outcomes were read from activity words; name them in a mapping's [events] section "
             '(won = ["…"], lost = ["…"]) to decide them yourself'
+        )
+    if top_owner and spec.resource and not spec.owner_activity and total >= 10 and top_owner[1] >= total / 2:
+        note += (
+            f". {top_owner[1]:,} of {total:,} cases are owned by `{top_owner[0]}`, the resource of their first "
+            'event; if that is a system user, set owner_activity = "…" under [events] to take the owner from a '
+            "later activity"
         )
     return note

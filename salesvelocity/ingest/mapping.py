@@ -589,8 +589,10 @@ def apply_mapping(
                     out.setdefault(table, []).append((name, mode))
             finally:
                 store.sql(f"DROP TABLE IF EXISTS {scratch}")
-            statuses = dict(store.sql(f"SELECT status, count(*) FROM {out['deals'][0][0]} GROUP BY 1").fetchall())
-            notes.append(outcome_note(mapping.events, label, statuses, outcomes))
+            deals = out["deals"][0][0]
+            statuses = dict(store.sql(f"SELECT status, count(*) FROM {deals} GROUP BY 1").fetchall())
+            owners = store.sql(f"SELECT owner_id, count(*) FROM {deals} GROUP BY 1 ORDER BY 2 DESC LIMIT 1").fetchall()
+            notes.append(outcome_note(mapping.events, label, statuses, outcomes, owners[0] if owners else None))
             events = mapping.events
             sources["deals"] = {"deal_id": events.deal_id, "created_at": events.timestamp}
             sources["deals"] |= {c: s.column for c, s in events.deal.items() if s.column}

@@ -54,6 +54,8 @@ def test_an_xes_log_imports_in_one_pass_without_a_mapping(store):
     assert result.files[str(LOG)] == "event log (XES keys)"
     assert statuses(store) == {"won": 16, "lost": 17, "open": 7}
     assert any("16 won by A_APPROVED (16)" in n and "A_CANCELLED (4)" in n for n in result.notes), result.notes
+    # Every case starts with the system user's submission: the note says how to pick a real owner.
+    assert any("40 of 40 cases are owned by `112`" in n and "owner_activity" in n for n in result.notes)
     # Work items are SCHEDULE / START / COMPLETE: only the completion is a stage change.
     assert store.sql(
         "SELECT count(*), count(DISTINCT deal_id) FROM stage_changes WHERE stage = 'W_Completeren aanvraag'"
