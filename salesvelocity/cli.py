@@ -234,7 +234,9 @@ class Duplicate(StrEnum):
 
 @app.command("import")
 def import_(
-    paths: Annotated[list[Path], typer.Argument(help="Files (CSV, Excel .xlsx, Parquet) or folders of them.")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files (CSV, Excel .xlsx, Parquet, XES event logs) or folders of them.")
+    ],
     source: Annotated[
         Source | None, typer.Option("--from", help="Read the files as this CRM's export [default: recognise it].")
     ] = None,
@@ -279,7 +281,8 @@ def import_(
     Canonical files are named after their table (teams.csv, people.csv, deals.csv, stage_changes.csv, ...).
     Vendor exports are recognised from their headers: Salesforce Opportunities and Opportunity History
     reports and Data Loader exports (Opportunity, OpportunityHistory, User); the HubSpot deals export
-    (its "Date entered" columns become stage changes; owners become people); the Pipedrive deals export.
+    (its "Date entered" columns become stage changes; owners become people); the Pipedrive deals export;
+    event logs in XES (.xes, .xes.gz) or with the XES keys (one row per event; see the README for others).
     Anything else: `--suggest-mapping FILE` writes a mapping to edit, then `--mapping FILE.mapping.toml`.
     CSV may be separated by , ; tab or |, in UTF-8, UTF-16 or Windows-1252; numbers may use decimal commas
     and thousands separators and currency marks; dates may be ISO, dd-mm-yyyy, dd/mm/yyyy or mm/dd/yyyy

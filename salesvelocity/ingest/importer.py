@@ -65,7 +65,7 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
                         None,
                         None,
                         None,
-                        "the folder holds no .csv, .xlsx or .parquet files",
+                        "the folder holds no .csv, .xlsx, .parquet or .xes files",
                         "point at the export folder",
                     )
                 )

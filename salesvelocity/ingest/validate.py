@@ -63,10 +63,6 @@ class Mode:
 
 WHOLE = Mode()
 MERGE = Mode(merge=True)
-MERGE_TABLES_FIX = (
-    "merge updates tables keyed by an id (deals, leads, people, teams, stages, …); import stage changes, "
-    "targets and 1:1s as whole rows"
-)
 ON_DUPLICATE = ("reject", "first", "last")
 
 
@@ -232,11 +228,7 @@ def stage_and_validate(
             for i, (file, arrow, *rest) in enumerate(raw[table]):
                 mode = rest[0] if rest else WHOLE
                 if mode.merge and any(spec.column(k).type != "string" for k in spec.key):
-                    problems.append(
-                        Problem(file, None, None, None, f"{table} rows cannot be merged by key", MERGE_TABLES_FIX)
-                    )
-                    total += 1
-                    continue
+                    mode = WHOLE  # keyed by a time (stage changes, targets, 1:1s): a row is the whole record
                 if isinstance(arrow, str):  # a mapped temporary table: canonical text columns already
                     cols = ", ".join(_q(c) for c in spec.column_names)
                     parts.append((f"SELECT _file, {i} AS _part, _row, {cols} FROM {arrow}", mode))

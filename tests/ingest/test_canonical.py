@@ -354,6 +354,9 @@ def test_merge_within_one_import_and_new_ids_need_their_required_columns(store, 
     assert "extra/deals.csv row 3 column `owner_id`: a value is required" in message
     assert "row 2" not in message  # d4 is known: its owner comes from the whole row
     (extra / "deals.csv").write_text("deal_id,status,closed_at\nd4,won,2026-03-31\n")
+    # Stage changes are keyed by their time: under --merge they are whole rows, not an error.
+    (extra / "stage_changes.csv").write_text("deal_id,stage,entered_at\nd4,Won,2026-03-31\n")
     import_paths(store, [small_files, extra], merge=True)
+    assert store.sql("SELECT stage FROM stage_changes WHERE deal_id = 'd4'").fetchall() == [("Won",)]
     assert store.sql("SELECT status, owner_id, amount FROM deals WHERE deal_id = 'd4'").fetchone() == ("won", "A1", 800)
     assert store.count("deals") == len(DEALS)
