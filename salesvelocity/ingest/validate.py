@@ -222,7 +222,7 @@ def stage_and_validate(
             if table not in raw:
                 continue
             spec = TABLES[table]
-            parts: list[tuple[str, str]] = []
+            parts: list[tuple[str, Mode]] = []
             before = len(problems)
             rejected: list[Problem] = []
             for i, (file, arrow, *rest) in enumerate(raw[table]):
@@ -411,9 +411,8 @@ def _close_at_last_change(store: Store, staged: dict[str, str]) -> list[str]:
     if "deals" not in staged:
         return []
     deals = staged["deals"]
-    if not store.sql(f"SELECT count(*) FROM {deals} WHERE status IN ('won', 'lost') AND closed_at IS NULL").fetchone()[
-        0
-    ]:
+    undated = store.sql(f"SELECT count(*) FROM {deals} WHERE status IN ('won', 'lost') AND closed_at IS NULL")
+    if not undated.fetchone()[0]:
         return []
     history = ['SELECT deal_id, entered_at FROM "stage_changes"']
     if "stage_changes" in staged:
