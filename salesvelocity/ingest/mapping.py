@@ -533,16 +533,7 @@ def apply_mapping(
                         )
                     col.fallbacks = [lower.get(f.lower(), f) for f in col.fallbacks]
                 if col.column and col.column.lower() not in lower:
-                    problems.append(
-                        Problem(
-                            label,
-                            1,
-                            col.column,
-                            None,
-                            f"the mapping's column `{col.column}` (for {spec.table}.{column}) is not in the file",
-                            f"columns found: {', '.join(headers[:30])}",
-                        )
-                    )
+                    problems.append(_missing_column(label, col.column, f"{spec.table}.{column}", headers))
                 elif col.column:
                     col.column = lower[col.column.lower()]
         problems = _one_missing_list(problems, label, headers) + unmapped_required(mapping, label, headers)
