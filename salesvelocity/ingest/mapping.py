@@ -104,6 +104,11 @@ class ColumnSpec:
     closed_flag: str | None = None
     fallbacks: list[str] | None = None  # further columns, used where ``column`` is empty
 
+    def sources(self) -> list[str]:
+        """Every source column this value reads."""
+        named = [self.column, self.won_flag, self.lost_flag, self.closed_flag, *(self.fallbacks or [])]
+        return [c for c in named if c]
+
     @classmethod
     def parse(cls, where: str, raw: object) -> ColumnSpec:
         if isinstance(raw, str):
@@ -607,10 +612,17 @@ def apply_mapping(
             key = ", ".join(q(k) for k in TABLES[table].key)
             keyed = " AND ".join(f"{q(k)} IS NOT NULL" for k in TABLES[table].key)
             name = f"_sv_mapped_{next(_mapped)}"
-            # One row per key, the first seen (by spec, then row); rows without a key make no person.
+            # One row per key, the first seen (by spec, then row); rows without a key make no person. A hash
+            # aggregate: a million deals name a few hundred owners, no need to sort them.
+            first = ", ".join(
+                f"arg_min_null({q(c)}, _order) AS {q(c)}"
+                for c in ["_file", "_row", *TABLES[table].column_names]
+                if c not in TABLES[table].key
+            )
             store.sql(
-                f"CREATE TEMP TABLE {name} AS SELECT * EXCLUDE (_spec) FROM ({' UNION ALL '.join(parts)}) "
-                f"WHERE {keyed} QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _spec, _row) = 1"
+                f"CREATE TEMP TABLE {name} AS SELECT {key}, {first} FROM ("
+                f"SELECT *, _spec::BIGINT * 4294967296 + _row AS _order FROM ({' UNION ALL '.join(parts)})) "
+                f"WHERE {keyed} GROUP BY {key}"
             )
             # Derived from another table's columns (owners of deals), a row changes what it knows and
             # fills the rest: a person imported from a users file keeps the name. The file's own table
@@ -686,49 +698,64 @@ def _value_sql(table: str, column: str, col: ColumnSpec, conv: Conventions, like
     return expr
 
 
+UNPIVOT_NAME, UNPIVOT_VALUE = "_sv_header", "_sv_value"
+
+
 def _table_sql(
     spec: TableSpec, view: str, label: str, headers: list[str], conv: Conventions, likely: dict | None = None
 ) -> str | None:
     table = TABLES[spec.table]
     status_spec = spec.columns.get("status")
     status_sql = _value_sql(spec.table, "status", status_spec, conv, likely) if status_spec else None
-    selects = []
-    stage_headers: list[tuple[str, str]] = [(None, None)]  # type: ignore[list-item]
+    source = view
+    stage_expr = None
     if spec.unpivot:
         stage_headers = [(h, m.group("stage").strip()) for h, m in matching_headers(spec, headers)]
         if not stage_headers:
             return None
-    for header, stage in stage_headers:
-        cols = []
-        for column in table.column_names:
-            col = spec.columns.get(column)
-            if spec.unpivot and column == spec.unpivot.into:
-                expr = _value_sql(spec.table, column, ColumnSpec(column=header), conv, likely)
-            elif spec.unpivot and column == "stage" and col is None:
-                expr = lit(stage)
-            elif col is None:
-                expr = "NULL::VARCHAR"
-            else:
-                expr = _value_sql(spec.table, column, col, conv, likely)
-                if col.when_status and status_sql:
-                    allowed = ", ".join(lit(s) for s in col.when_status)
-                    expr = f"CASE WHEN {status_sql} IN ({allowed}) THEN {expr} END"
-            cols.append(f"{expr} AS {q(column)}")
-        where = []
-        if spec.unpivot:
-            where.append(f"{_text(header)} IS NOT NULL")
-        if spec.skip:
-            values = ", ".join(lit(v.lower()) for v in spec.skip[1])
-            where.append(f"coalesce(lower({_text(spec.skip[0])}), '') NOT IN ({values})")
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
-        selects.append(f"SELECT {lit(label)} AS _file, {ROW_COLUMN} AS _row, {', '.join(cols)} FROM {view}{clause}")
-    sql = " UNION ALL ".join(selects)
+        # One scan of the file: DuckDB's UNPIVOT turns the stage columns into (header, value) rows, the other
+        # columns ride along; a UNION of one SELECT per stage column would read the file once per stage.
+        spread = {h for h, _s in stage_headers}
+        used = {c for col in spec.columns.values() for c in col.sources()} | ({spec.skip[0]} if spec.skip else set())
+        kept = ", ".join(q(h) for h in [ROW_COLUMN, *headers] if h in used - spread or h == ROW_COLUMN)
+        stages = ", ".join(f"CAST({q(h)} AS VARCHAR) AS {q(h)}" for h, _s in stage_headers)
+        source = (
+            f"(UNPIVOT (SELECT {kept}, {stages} FROM {view}) ON {', '.join(q(h) for h, _s in stage_headers)} "
+            f"INTO NAME {UNPIVOT_NAME} VALUE {UNPIVOT_VALUE})"
+        )
+        stage_expr = f"CASE {UNPIVOT_NAME} {' '.join(f'WHEN {lit(h)} THEN {lit(s)}' for h, s in stage_headers)} END"
+        guesses = [g for g in ((likely or {}).get(h) for h, _s in stage_headers) if g]
+        likely = {**(likely or {}), UNPIVOT_VALUE: max(set(guesses), key=guesses.count) if guesses else None}
+    cols = []
+    for column in table.column_names:
+        col = spec.columns.get(column)
+        if spec.unpivot and column == spec.unpivot.into:
+            expr = _value_sql(spec.table, column, ColumnSpec(column=UNPIVOT_VALUE), conv, likely)
+        elif spec.unpivot and column == "stage" and col is None:
+            expr = stage_expr
+        elif col is None:
+            expr = "NULL::VARCHAR"
+        else:
+            expr = _value_sql(spec.table, column, col, conv, likely)
+            if col.when_status and status_sql:
+                allowed = ", ".join(lit(s) for s in col.when_status)
+                expr = f"CASE WHEN {status_sql} IN ({allowed}) THEN {expr} END"
+        cols.append(f"{expr} AS {q(column)}")
+    where = []
+    if spec.unpivot:
+        where.append(f"{_text(UNPIVOT_VALUE)} IS NOT NULL")
+    if spec.skip:
+        values = ", ".join(lit(v.lower()) for v in spec.skip[1])
+        where.append(f"coalesce(lower({_text(spec.skip[0])}), '') NOT IN ({values})")
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    sql = f"SELECT {lit(label)} AS _file, {ROW_COLUMN} AS _row, {', '.join(cols)} FROM {source}{clause}"
     key = ", ".join(q(k) for k in table.key)
     if spec.table in DERIVED:
         return sql  # deduplicated together with the other specs of the same table
-    if spec.table == "stage_changes":
+    if spec.table == "stage_changes" and not spec.unpivot:
         # Reports list a change once per changed field: keep one row per deal, stage and time (the first
-        # row's), by aggregation — a hash aggregate, not a sort of every change.
+        # row's), by aggregation — a hash aggregate, not a sort of every change. (An unpivoted row gives
+        # one change per stage column; copies of a whole row collapse in the validation.)
         rest = "".join(f", arg_min({q(c)}, _row) AS {q(c)}" for c in table.column_names if c not in table.key)
         return f"SELECT any_value(_file) AS _file, min(_row) AS _row, {key}{rest} FROM ({sql}) GROUP BY {key}"
     return sql

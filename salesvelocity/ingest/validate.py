@@ -45,6 +45,7 @@ class Staged:
     rejected: list[Problem] = field(default_factory=list)
     rejected_rows: dict[str, pa.Table] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    repeated: set[str] = field(default_factory=set)  # tables whose keys may still repeat (listed as problems)
 
 
 @dataclass(frozen=True)
@@ -276,7 +277,10 @@ def stage_and_validate(
                 f"CREATE TEMP TABLE {staging} AS SELECT _file, _part, _row, {typed}, ({flags}) AS _bad FROM {text}"
             )
             result.tables[table] = staging
-            result.notes += _settle_duplicates(store, table, staging, on_duplicate)
+            notes, repeated = _settle_duplicates(store, table, staging, on_duplicate)
+            result.notes += notes
+            if repeated:
+                result.repeated.add(table)
             if store.sql(f"SELECT count(*) FROM {staging} WHERE _bad").fetchone()[0]:
                 selects = [
                     f"SELECT _file, _row, {_q(col.name)} AS value FROM {text} "
@@ -309,18 +313,20 @@ def stage_and_validate(
                     )
                     meta.append((column, message, fix))
             key = ", ".join(_q(k) for k in spec.key)
-            selects.append(
-                f"""SELECT _file, _row, CAST(concat_ws(' / ', {key}) AS VARCHAR) AS value FROM (
-                    SELECT _file, _row, {key}, count(*) OVER (PARTITION BY {key}) AS n FROM {staging}) WHERE n > 1"""
-            )
-            meta.append(
-                (
-                    "/".join(spec.key),
-                    "the same key appears on more than one row",
-                    "keep one row per key (the list shows every copy), or import with --on-duplicate first "
-                    "(or last) to keep the first (or last) of each",
+            if table in result.repeated:
+                selects.append(
+                    f"""SELECT _file, _row, CAST(concat_ws(' / ', {key}) AS VARCHAR) AS value FROM (
+                        SELECT _file, _row, {key}, count(*) OVER (PARTITION BY {key}) AS n FROM {staging})
+                        WHERE n > 1"""
                 )
-            )
+                meta.append(
+                    (
+                        "/".join(spec.key),
+                        "the same key appears on more than one row",
+                        "keep one row per key (the list shows every copy), or import with --on-duplicate first "
+                        "(or last) to keep the first (or last) of each",
+                    )
+                )
             for column, ref_table, ref_column in spec.references:
                 known = [f'SELECT {_q(ref_column)} AS id FROM "{ref_table}"']
                 if ref_table in result.tables:
@@ -428,10 +434,11 @@ def _close_at_last_change(store: Store, staged: dict[str, str]) -> list[str]:
     return [f"deals: {updated:,} won or lost deal(s) without a close date closed at their last stage change"]
 
 
-def _settle_duplicates(store: Store, table: str, staging: str, on_duplicate: str) -> list[str]:
+def _settle_duplicates(store: Store, table: str, staging: str, on_duplicate: str) -> tuple[list[str], bool]:
     """Collapse rows identical after mapping; keep the first or last of conflicting ones if asked.
 
-    Returns notes for the import summary. Conflicting rows left (``reject``) are reported by the key check.
+    Returns notes for the import summary and whether keys may still repeat: conflicting rows left
+    (``reject``) are reported by the key check, which a table without repeated keys skips.
     """
     spec = TABLES[table]
     keys = ", ".join(_q(k) for k in spec.key)
@@ -439,7 +446,7 @@ def _settle_duplicates(store: Store, table: str, staging: str, on_duplicate: str
         f"SELECT count(*), sum(n) FROM (SELECT count(*) AS n FROM {staging} GROUP BY {keys} HAVING n > 1)"
     ).fetchone()
     if not repeated[0]:
-        return []
+        return [], False
     notes = []
     everything = ", ".join(_q(c) for c in spec.column_names)
     before = store.sql(f"SELECT count(*) FROM {staging}").fetchone()[0]
@@ -469,7 +476,8 @@ def _settle_duplicates(store: Store, table: str, staging: str, on_duplicate: str
                 f"{table}: {dropped:,} row(s) sharing a {'/'.join(spec.key)} with other values left out; "
                 f"the {on_duplicate} of each kept (--on-duplicate {on_duplicate})"
             )
-    return notes
+        return notes, False
+    return notes, True
 
 
 def _fetch_rows(store: Store, text: str, problems: list[Problem]) -> pa.Table:
