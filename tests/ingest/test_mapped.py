@@ -501,3 +501,48 @@ def test_a_mapping_applied_to_the_wrong_file_says_so_once(store, tmp_path, mappi
     message = str(caught.value)
     assert "7 of the mapping's columns are not in the file: `Opportunity`, `Sales Rep`" in message
     assert message.count("Columns found: Foo, Bar") == 1
+
+
+def test_unpivot_reads_each_stage_column_once_with_the_rows_other_columns(store, tmp_path):
+    """Stage columns become one change each, with the row's own deal and the stage from the header; empty
+    cells make no change; an identical copy of a row counts once; day-first dates read in every column."""
+    import tomllib
+
+    mapping = Mapping.from_dict(
+        "stages",
+        tomllib.loads(
+            """
+[options]
+delimiter = ";"
+[tables.deals]
+deal_id = "Deal"
+owner_id = "Rep"
+created_at = "Created"
+status = { value = "open" }
+[tables.stage_changes]
+deal_id = "Deal"
+changed_by = "Rep"
+unpivot = { headers = 'Entered (?P<stage>.+)', into = "entered_at" }
+[tables.people]
+person_id = "Rep"
+name = "Rep"
+"""
+        ),
+    )
+    header = ["Deal", "Notes", "Rep", "Created", "Entered Qualify", "Entered Proposal", "Entered Won"]
+    rows = [
+        ["D1", "x", "Ann", "01-02-2024", "02-02-2024 10:00", "13-02-2024", ""],
+        ["D2", "y", "Bob", "03-02-2024", " ", "", "20-02-2024 09:30"],
+        ["D1", "x", "Ann", "01-02-2024", "02-02-2024 10:00", "13-02-2024", ""],
+    ]
+    result = import_paths(store, [write(tmp_path / "export.csv", rows, header)], mapping=mapping)
+    changes = store.sql(
+        "SELECT deal_id, stage, strftime(entered_at, '%Y-%m-%d %H:%M'), changed_by FROM stage_changes ORDER BY 1, 3"
+    ).fetchall()
+    assert changes == [
+        ("D1", "Qualify", "2024-02-02 10:00", "Ann"),
+        ("D1", "Proposal", "2024-02-13 00:00", "Ann"),
+        ("D2", "Won", "2024-02-20 09:30", "Bob"),
+    ]
+    assert store.sql("SELECT person_id, name FROM people ORDER BY 1").fetchall() == [("Ann", "Ann"), ("Bob", "Bob")]
+    assert any("identical" in n for n in result.notes)
