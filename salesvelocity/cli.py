@@ -14,6 +14,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 import salesvelocity
+from salesvelocity import clock
 from salesvelocity.console import SafeConsole
 from salesvelocity.errors import SalesVelocityError, StoreError
 from salesvelocity.schema import EARLIEST_YEAR, LATEST_YEAR
@@ -384,7 +385,7 @@ def demo(
     from salesvelocity.demo import generate, load_demo, write_files
     from salesvelocity.writing import check_target
 
-    day = parse_day(as_of, "--as-of") or date.today()
+    day = parse_day(as_of, "--as-of") or clock.today()
     location = settings().db
     # Outputs are checked before the database is touched, so a refused output changes nothing.
     if export is not None:
@@ -706,7 +707,7 @@ def annotate(
 
     store = open_store(create=True)
     if label is not None:
-        day = parse_day(at, "--at") or date.today()
+        day = parse_day(at, "--at") or clock.today()
         team_id = None
         if team is not None:
             from salesvelocity.report.build import resolve_team

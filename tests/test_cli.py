@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import pytest
 from typer.main import get_command
@@ -199,3 +201,24 @@ def test_import_merge_and_on_duplicate_from_the_command_line(tmp_path, small_fil
     with duckdb.connect(db, read_only=True) as con:
         assert con.sql("SELECT status, amount FROM deals WHERE deal_id = 'd4'").fetchone() == ("lost", 800)
         assert con.sql("SELECT amount FROM deals WHERE deal_id = 'd1'").fetchone() == (1111,)
+
+
+def test_times_recorded_from_the_cli_are_utc_whatever_the_shell_zone(tmp_path, small_files):
+    """An obstacle raised and a kudos given from a shell 14 hours ahead of UTC store the UTC instant."""
+    import duckdb
+
+    db = str(tmp_path / "tz.duckdb")
+    assert run("--db", db, "import", str(small_files)).returncode == 0
+    env = {**os.environ, "TZ": "Pacific/Kiritimati"}  # UTC+14: a local clock would be half a day off
+    for args in (
+        ("obstacle", "raise", "--by", "A1", "legal review stalls"),
+        ("recognise", "--from", "M1", "--to", "A1", "great demo"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "salesvelocity.cli", "--db", db, *args], capture_output=True, text=True, env=env
+        )
+        assert done.returncode == 0, done.stderr
+    utc_now = datetime.now(UTC).replace(tzinfo=None)
+    with duckdb.connect(db, read_only=True) as con:
+        stamps = con.sql("SELECT raised_at FROM obstacles UNION ALL SELECT given_at FROM recognitions").fetchall()
+    assert stamps and all(abs((utc_now - s).total_seconds()) < 600 for (s,) in stamps), (stamps, utc_now)

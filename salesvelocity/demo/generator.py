@@ -24,6 +24,7 @@ from datetime import date, datetime, time, timedelta
 import numpy as np
 import pyarrow as pa
 
+from salesvelocity import clock
 from salesvelocity.empowerment.pulse_key import make_token
 
 HISTORY_DAYS = 730
@@ -161,7 +162,7 @@ def generate(
     """
     if deals < 50:
         raise ValueError("the demo needs at least 50 deals to be believable")
-    as_of = as_of or date.today()
+    as_of = as_of or clock.today()
     rng = np.random.Generator(np.random.PCG64(seed))
     origin = np.datetime64(datetime.combine(as_of - timedelta(days=HISTORY_DAYS), time.min), "s")
     now = float(HISTORY_DAYS)

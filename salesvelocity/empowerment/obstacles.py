@@ -15,6 +15,7 @@ from datetime import date, datetime
 import ibis
 import ibis.expr.types as ir
 
+from salesvelocity import clock
 from salesvelocity.errors import SalesVelocityError
 from salesvelocity.metrics.aging import aging_deals
 from salesvelocity.metrics.common import ALL_TIME, Tables, Window, as_datetime, days_between
@@ -135,7 +136,7 @@ def raise_obstacle(
     obstacle_id = f"O-{uuid.uuid4().hex[:10]}"
     store.sql(
         "INSERT INTO obstacles (obstacle_id, raised_by, raised_at, title, category, deal_id) VALUES (?, ?, ?, ?, ?, ?)",
-        [obstacle_id, raised_by, at or datetime.now().replace(microsecond=0), title.strip(), category, deal_id],
+        [obstacle_id, raised_by, clock.to_utc(at) if at else clock.now(), title.strip(), category, deal_id],
     )
     return obstacle_id
 
@@ -149,7 +150,7 @@ def respond(
     ).fetchone()
     if row is None:
         raise SalesVelocityError(f"unknown obstacle {obstacle_id!r}", hint="`salesvelocity obstacle list` shows them")
-    moment = at or datetime.now().replace(microsecond=0)
+    moment = clock.to_utc(at) if at else clock.now()
     if moment < row[0]:
         raise SalesVelocityError("a response cannot come before the obstacle was raised")
     if row[2] is not None:

@@ -27,6 +27,7 @@ from datetime import date, datetime, time
 
 import ibis
 
+from salesvelocity import clock
 from salesvelocity.empowerment.pulse_key import is_genuine, load_key, make_token
 from salesvelocity.errors import SalesVelocityError
 from salesvelocity.i18n import _
@@ -85,7 +86,7 @@ def record_response(
     low, high = scale(question)
     if not low <= score <= high:
         raise SalesVelocityError(f"{question} is answered on a {low}–{high} scale, not {score}")
-    day = at.date() if isinstance(at, datetime) else at or date.today()
+    day = at.date() if isinstance(at, datetime) else at or clock.today()
     row = store.sql("SELECT team_id, left_on FROM people WHERE person_id = ?", [person_id]).fetchone()
     if row is None or row[0] is None:
         raise SalesVelocityError(f"{person_id!r} is not a member of a team", hint="pulse answers are kept per team")
@@ -105,7 +106,7 @@ def record_response(
 
 def complete_before(end: date | None, today: date | None, cadence: str = CADENCE) -> date:
     """The start of the first period that is not complete by ``end`` (exclusive) and ``today``."""
-    today = today or date.today()
+    today = today or clock.today()
     last = min(end, today) if end is not None else today
     return period_floor(last, cadence)
 

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 import ibis
 import ibis.expr.types as ir
 
+from salesvelocity import clock
 from salesvelocity.errors import SalesVelocityError
 from salesvelocity.metrics.common import ALL_TIME, Tables, Window, as_datetime, days_between
 from salesvelocity.store import Store
@@ -164,7 +165,7 @@ def recognise(
             recognition_id,
             given_by,
             given_to,
-            at or datetime.now().replace(microsecond=0),
+            clock.to_utc(at) if at else clock.now(),
             message.strip(),
             deal_id,
             "manager" if manager or known[given_by] == "manager" else "peer",

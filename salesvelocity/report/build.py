@@ -16,6 +16,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from salesvelocity import clock
 from salesvelocity.errors import MetricError
 from salesvelocity.i18n import _, day, language
 from salesvelocity.metrics import (
@@ -111,7 +112,7 @@ def last_activity(store: Store) -> date | None:
 
 def default_window(store: Store, today: date | None = None) -> tuple[date, date]:
     """The last 90 days up to today, or up to the day after the data ends when the data is older."""
-    today = today or date.today()
+    today = today or clock.today()
     last = last_activity(store)
     end = min(today, last + timedelta(days=1)) if last else today
     return end - timedelta(days=DEFAULT_DAYS), end
