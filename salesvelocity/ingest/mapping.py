@@ -715,17 +715,20 @@ def _table_sql(
             return None
         # One scan of the file: DuckDB's UNPIVOT turns the stage columns into (header, value) rows, the other
         # columns ride along; a UNION of one SELECT per stage column would read the file once per stage.
-        spread = {h for h, _s in stage_headers}
-        used = {c for col in spec.columns.values() for c in col.sources()} | ({spec.skip[0]} if spec.skip else set())
-        kept = ", ".join(q(h) for h in [ROW_COLUMN, *headers] if h in used - spread or h == ROW_COLUMN)
-        stages = ", ".join(f"CAST({q(h)} AS VARCHAR) AS {q(h)}" for h, _s in stage_headers)
+        # Stage columns get positional names, so a column the spec also reads (and any header's case) is safe.
+        used = {c.lower() for col in spec.columns.values() for c in col.sources()}
+        used |= {spec.skip[0].lower()} if spec.skip else set()
+        kept = ", ".join(q(h) for h in [ROW_COLUMN, *headers] if h == ROW_COLUMN or h.lower() in used)
+        spread = [f"_sv_stage_{i}" for i in range(len(stage_headers))]
+        stages = ", ".join(f"CAST({q(h)} AS VARCHAR) AS {n}" for (h, _s), n in zip(stage_headers, spread, strict=True))
         source = (
-            f"(UNPIVOT (SELECT {kept}, {stages} FROM {view}) ON {', '.join(q(h) for h, _s in stage_headers)} "
+            f"(UNPIVOT (SELECT {kept}, {stages} FROM {view}) ON {', '.join(spread)} "
             f"INTO NAME {UNPIVOT_NAME} VALUE {UNPIVOT_VALUE})"
         )
-        stage_expr = f"CASE {UNPIVOT_NAME} {' '.join(f'WHEN {lit(h)} THEN {lit(s)}' for h, s in stage_headers)} END"
+        whens = " ".join(f"WHEN {lit(n)} THEN {lit(s)}" for (_h, s), n in zip(stage_headers, spread, strict=True))
+        stage_expr = f"CASE {UNPIVOT_NAME} {whens} END"
         guesses = [g for g in ((likely or {}).get(h) for h, _s in stage_headers) if g]
-        likely = {**(likely or {}), UNPIVOT_VALUE: max(set(guesses), key=guesses.count) if guesses else None}
+        likely = {**(likely or {}), UNPIVOT_VALUE: max(sorted(set(guesses)), key=guesses.count) if guesses else None}
     cols = []
     for column in table.column_names:
         col = spec.columns.get(column)

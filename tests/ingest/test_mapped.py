@@ -521,7 +521,7 @@ created_at = "Created"
 status = { value = "open" }
 [tables.stage_changes]
 deal_id = "Deal"
-changed_by = "Rep"
+changed_by = "rep"
 unpivot = { headers = 'Entered (?P<stage>.+)', into = "entered_at" }
 [tables.people]
 person_id = "Rep"
