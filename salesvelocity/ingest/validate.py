@@ -45,7 +45,6 @@ class Staged:
     rejected: list[Problem] = field(default_factory=list)
     rejected_rows: dict[str, pa.Table] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    repeated: set[str] = field(default_factory=set)  # tables whose keys may still repeat (listed as problems)
 
 
 @dataclass(frozen=True)
@@ -218,6 +217,7 @@ def stage_and_validate(
     result = Staged()
     run = next(_ids)
     ready: list[tuple[str, str, str, list[Problem]]] = []
+    repeated_keys: set[str] = set()  # tables whose keys may still repeat after settling duplicates
     try:
         for table in LOAD_ORDER:
             if table not in raw:
@@ -280,7 +280,7 @@ def stage_and_validate(
             notes, repeated = _settle_duplicates(store, table, staging, on_duplicate)
             result.notes += notes
             if repeated:
-                result.repeated.add(table)
+                repeated_keys.add(table)
             if store.sql(f"SELECT count(*) FROM {staging} WHERE _bad").fetchone()[0]:
                 selects = [
                     f"SELECT _file, _row, {_q(col.name)} AS value FROM {text} "
@@ -313,7 +313,7 @@ def stage_and_validate(
                     )
                     meta.append((column, message, fix))
             key = ", ".join(_q(k) for k in spec.key)
-            if table in result.repeated:
+            if table in repeated_keys:  # else the key check has nothing to list
                 selects.append(
                     f"""SELECT _file, _row, CAST(concat_ws(' / ', {key}) AS VARCHAR) AS value FROM (
                         SELECT _file, _row, {key}, count(*) OVER (PARTITION BY {key}) AS n FROM {staging})
