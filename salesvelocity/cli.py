@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -131,14 +131,12 @@ def settings():
 
 
 def open_store(create: bool = False) -> Store:
-    from salesvelocity.store import connect
-
     return connect(settings().db, create=create)
 
 
 def _import_store(dry_run: bool) -> Store:
     """The store to import into; a dry run against a database that does not exist yet leaves no file."""
-    from salesvelocity.store import connect, parse_url
+    from salesvelocity.store import parse_url
 
     location = settings().db
     kind, path = parse_url(location)
@@ -149,9 +147,10 @@ def _import_store(dry_run: bool) -> Store:
 
 
 def connect(location: str, create: bool = True) -> Store:
+    """Open ``location`` with the reporting time zone of the settings."""
     from salesvelocity.store import connect as open_database
 
-    return open_database(location, create=create)
+    return open_database(location, create=create, timezone=settings().timezone)
 
 
 def to_json(payload: object) -> str:
@@ -385,7 +384,7 @@ def demo(
     from salesvelocity.demo import generate, load_demo, write_files
     from salesvelocity.writing import check_target
 
-    day = parse_day(as_of, "--as-of") or clock.today()
+    day = parse_day(as_of, "--as-of") or clock.today(settings().timezone)
     location = settings().db
     # Outputs are checked before the database is touched, so a refused output changes nothing.
     if export is not None:
@@ -707,13 +706,13 @@ def annotate(
 
     store = open_store(create=True)
     if label is not None:
-        day = parse_day(at, "--at") or clock.today()
+        day = parse_day(at, "--at") or clock.today(settings().timezone)
         team_id = None
         if team is not None:
             from salesvelocity.report.build import resolve_team
 
             team_id = resolve_team(store, team)
-        annotation_id = add_annotation(store, label, datetime.combine(day, time.min), team_id)
+        annotation_id = add_annotation(store, label, day, team_id)
         scope = "company"
         if team_id:
             scope = (

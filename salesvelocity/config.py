@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from salesvelocity.errors import ConfigError
@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     currency: str = Field("EUR", description="currency shown when a deal has none")
     language: str = Field("en", description="language of the terminal, HTML and CSV/JSON labels: en or nl")
     csv_locale: str = Field("en", description="CSV for this locale's spreadsheet: en (, and 1.5) or nl (; and 1,5)")
+    timezone: str = Field(
+        "UTC", description="reporting time zone, an IANA name such as Europe/Amsterdam: days and periods are cut in it"
+    )
     pulse_min_respondents: int = Field(5, ge=3, description="k: pulse results need at least k respondents")
     pulse_key_file: str = Field(
         "salesvelocity-pulse.key",
@@ -29,6 +32,13 @@ class Settings(BaseSettings):
     pulse_questions: dict[str, str] | None = Field(
         None, description="question id → text; 1–5 scale, except `enps` (0–10) [default: the built-in set]"
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from salesvelocity.clock import zone_name
+
+        return zone_name(value)
 
     @classmethod
     def settings_customise_sources(

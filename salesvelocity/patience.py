@@ -17,14 +17,18 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+import ibis.expr.types as ir
 import numpy as np
 
+from salesvelocity import clock
 from salesvelocity.errors import SalesVelocityError
 from salesvelocity.i18n import N_, _, number
 from salesvelocity.i18n import day as show_day
 from salesvelocity.metrics import TeamScope, Window, cycle_length
 from salesvelocity.metrics.cadence import DEFAULT_ANCHOR, next_period, period_floor
+from salesvelocity.metrics.common import Tables
 from salesvelocity.metrics.series import period_series
+from salesvelocity.schema import EARLIEST_YEAR, LATEST_YEAR
 from salesvelocity.signals import MIN_BASELINE, Signal, XmR, detect, xmr
 from salesvelocity.store import Store
 
@@ -145,8 +149,9 @@ class Judgment:
         return "; ".join(v.reading for v in moved)
 
 
-def add_annotation(store: Store, label: str, at: datetime, team: str | None = None) -> str:
-    """Record a change worth judging later; returns its id."""
+def add_annotation(store: Store, label: str, at: datetime | date, team: str | None = None) -> str:
+    """Record a change worth judging later; returns its id. A day or a time without a zone is read in
+    the reporting time zone."""
     if not label.strip():
         raise SalesVelocityError("an annotation needs a label", hint='say what changed, e.g. "weekly deal coaching"')
     if team is not None and not store.sql("SELECT count(*) FROM teams WHERE team_id = ?", [team]).fetchone()[0]:
@@ -154,23 +159,34 @@ def add_annotation(store: Store, label: str, at: datetime, team: str | None = No
     annotation_id = f"A-{uuid.uuid4().hex[:8]}"
     store.sql(
         "INSERT INTO annotations VALUES (?, ?, ?, ?, ?)",
-        [annotation_id, at, label.strip(), "team" if team else "company", team],
+        [annotation_id, clock.to_utc(at, store.zone), label.strip(), "team" if team else "company", team],
     )
     return annotation_id
 
 
+def annotations(tables: Tables) -> ir.Table:
+    """Recorded changes with the name of the team they apply to: ``annotation_id``, ``at`` (reporting zone),
+    ``label``, ``scope``, ``scope_id``, ``scope_name`` (the team's name, else its id)."""
+    marks = tables.table("annotations")
+    teams = tables.table("teams").select(_tid="team_id", _name="name")
+    joined = marks.left_join(teams, (marks.scope == "team") & (marks.scope_id == teams._tid))
+    return joined.select(
+        "annotation_id", "at", "label", "scope", "scope_id", scope_name=joined._name.fill_null(joined.scope_id)
+    )
+
+
 def judge_all(store: Store, as_of: date, cadence: str = "week", anchor: date = DEFAULT_ANCHOR) -> list[Judgment]:
     """A judgment for every team or company annotation, oldest first."""
-    rows = store.sql(
-        'SELECT a.annotation_id, a."at", a.label, a.scope, a.scope_id, t.name FROM annotations a '
-        "LEFT JOIN teams t ON a.scope = 'team' AND t.team_id = a.scope_id "
-        "WHERE a.scope IN ('company', 'team') AND a.\"at\" BETWEEN TIMESTAMP '1900-01-01' AND TIMESTAMP '2100-12-31' "
-        'ORDER BY a."at"'
-    ).fetchall()
+    marks = annotations(store)
+    marks = marks.filter(
+        marks.scope.isin(("company", "team")),
+        marks["at"].between(datetime(EARLIEST_YEAR, 1, 1), datetime(LATEST_YEAR, 12, 31)),
+    )
     judgments = []
-    for *row, name in rows:
-        judgment = judge(store, *row, as_of=as_of, cadence=cadence, anchor=anchor)
-        judgment.scope_name = name or row[4]
+    for row in store.execute(marks.order_by("at")).to_pylist():
+        name = row.pop("scope_name")
+        judgment = judge(store, **row, as_of=as_of, cadence=cadence, anchor=anchor)
+        judgment.scope_name = name
         judgments.append(judgment)
     return judgments
 

@@ -13,12 +13,31 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import ibis
+import ibis.expr.datatypes as dt
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
+from salesvelocity.clock import UTC_NAME, zone_name
 from salesvelocity.errors import StoreError
 from salesvelocity.schema import SCHEMA_VERSION, TABLES
 
 META_TABLE = "_salesvelocity_meta"
+
+_NAIVE, _AWARE = dt.Timestamp(), dt.Timestamp(timezone="UTC")
+
+
+# ``timezone(zone, ts)`` is the SQL standard's AT TIME ZONE, spelt the same in DuckDB and PostgreSQL: on a
+# naive timestamp it reads the wall clock of ``zone``; on one with a zone it gives ``zone``'s wall clock.
+@ibis.udf.scalar.builtin(name="timezone")
+def _read_wall_clock(zone: str, ts: _NAIVE) -> _AWARE: ...
+
+
+@ibis.udf.scalar.builtin(name="timezone")
+def _show_wall_clock(zone: str, ts: _AWARE) -> _NAIVE: ...
+
+
+def wall_clock(column: ibis.Value, zone: str) -> ibis.Value:
+    """A stored (UTC) timestamp column as the wall clock of ``zone`` shows it."""
+    return _show_wall_clock(zone, _read_wall_clock(UTC_NAME, column))
 
 
 def parse_url(url: str | Path) -> tuple[str, str]:
@@ -47,9 +66,11 @@ def parse_url(url: str | Path) -> tuple[str, str]:
 class Store:
     """An open salesvelocity database. Use ``connect()`` rather than constructing one directly."""
 
-    def __init__(self, backend: DuckDBBackend, location: str) -> None:
+    def __init__(self, backend: DuckDBBackend, location: str, zone: str = UTC_NAME) -> None:
         self.backend = backend
         self.location = location
+        #: The reporting time zone: ``table()`` shows every timestamp as this zone's wall clock.
+        self.zone = zone
         self._tables: dict[str, ibis.Table] = {}
 
     # -- raw access -------------------------------------------------------------------------
@@ -109,11 +130,19 @@ class Store:
 
     # -- reading ----------------------------------------------------------------------------
     def table(self, name: str) -> ibis.Table:
-        """The Ibis table for a canonical table name."""
+        """The Ibis table for a canonical table name, its timestamps in the reporting time zone.
+
+        Storage is UTC; every metric reads through here, so a day or period cut anywhere downstream is a
+        day of the reporting zone. Day-only columns (pulse answers) are days already and stay as stored.
+        """
         if name not in TABLES:
             raise StoreError(f"unknown table {name!r}", hint=f"tables are: {', '.join(TABLES)}")
         if name not in self._tables:
-            self._tables[name] = self.backend.table(name)
+            table = self.backend.table(name)
+            if self.zone != UTC_NAME:
+                moments = [c.name for c in TABLES[name].columns if c.type == "timestamp" and not c.to_day]
+                table = table.mutate(**{c: wall_clock(table[c], self.zone) for c in moments})
+            self._tables[name] = table
         return self._tables[name]
 
     def count(self, name: str) -> int:
@@ -122,6 +151,10 @@ class Store:
     def execute(self, expr: ibis.Expr):
         """Run an expression in the engine and return a pyarrow Table (small, aggregated results)."""
         return self.backend.to_pyarrow(expr)
+
+    def value(self, expr: ibis.Expr):
+        """Run a scalar expression in the engine and return it as a Python value (None for NULL)."""
+        return self.backend.to_pyarrow(expr).as_py()
 
     def execute_sql(self, expr: ibis.Table) -> tuple[str, object]:
         """Compile ``expr`` once, run that SQL in the engine; return (sql, pyarrow Table typed as ``expr``).
@@ -199,15 +232,18 @@ def _rewrite(store: Store) -> Store:
     Path(f"{path}.wal").unlink(missing_ok=True)
     backend = ibis.duckdb.connect(str(path), **DUCKDB_CONFIG)
     backend.con.execute("SET TimeZone = 'UTC'")
-    return Store(backend, str(path))
+    return Store(backend, str(path), store.zone)
 
 
 def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def connect(url: str | Path = "salesvelocity.duckdb", *, create: bool = True) -> Store:
+def connect(url: str | Path = "salesvelocity.duckdb", *, create: bool = True, timezone: str = UTC_NAME) -> Store:
     """Open a salesvelocity database, creating or migrating its tables unless ``create`` is False.
+
+    ``timezone`` is the reporting time zone (an IANA name): the days and periods of every metric read
+    through this store are days there. Storage stays UTC.
 
     A new database file is readable by its owner only (mode 0600). A DuckDB file that holds other
     tables but no salesvelocity schema is refused, never written into.
@@ -218,6 +254,10 @@ def connect(url: str | Path = "salesvelocity.duckdb", *, create: bool = True) ->
     import duckdb
 
     kind, location = parse_url(url)
+    try:
+        zone = zone_name(timezone)
+    except ValueError as exc:
+        raise StoreError(f"reporting time zone: {exc}", hint="set `timezone` in salesvelocity.toml") from None
     new_file = False
     if location != ":memory:":
         path = Path(location)
@@ -249,7 +289,7 @@ def connect(url: str | Path = "salesvelocity.duckdb", *, create: bool = True) ->
             os.umask(previous)
     if new_file:
         os.chmod(location, 0o600)
-    store = Store(backend, location)
+    store = Store(backend, location, zone)
     try:
         backend.con.execute("SET TimeZone = 'UTC'")
         version = store.schema_version()

@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+import ibis.expr.types as ir
+
 from salesvelocity.empowerment.obstacles import open_obstacles
 from salesvelocity.empowerment.pulse import check_k, pulse_results
 from salesvelocity.empowerment.pulse_key import PulseKeyError
@@ -27,6 +29,7 @@ from salesvelocity.empowerment.recognition import recognition_coverage, recognit
 from salesvelocity.empowerment.signals_person import recent_signals
 from salesvelocity.i18n import N_, _
 from salesvelocity.metrics import Window, sales_velocity
+from salesvelocity.metrics.common import Tables, days_between
 from salesvelocity.store import Store
 
 GAP_DAYS = 30
@@ -156,15 +159,7 @@ def balance(store: Store, as_of: date, k: int = 5, notes: list[str] | None = Non
         notes.append(
             _("no recognitions recorded: recognition is left out (record kudos with `salesvelocity recognise`)")
         )
-    answered = dict(
-        store.sql(
-            f"""SELECT p.team_id, avg(CASE WHEN o.first_response_at IS NOT NULL
-                   AND epoch(o.first_response_at) - epoch(o.raised_at) <= {RESPONSE_HOURS * 3600} THEN 1.0 ELSE 0.0 END)
-            FROM obstacles o JOIN people p ON o.raised_by = p.person_id
-            WHERE o.raised_at >= ? AND o.raised_at < ? GROUP BY 1""",
-            [datetime.combine(windows[0][0], time.min), datetime.combine(end, time.min)],
-        ).fetchall()
-    )
+    answered = _per_team(store, answered_within(store, Window.of(windows[0][0], end), RESPONSE_HOURS))
     try:
         pulse = pulse_results(store, k, "month", end - timedelta(days=365), end)
     except PulseKeyError as exc:
@@ -198,6 +193,28 @@ def balance(store: Store, as_of: date, k: int = 5, notes: list[str] | None = Non
     return out
 
 
+def team_of(tables: Tables, rows: ir.Table, person: str) -> ir.Table:
+    """``rows`` with ``team_id``: the team of the person in column ``person`` (inner join: teamless rows drop)."""
+    people = tables.table("people").select(_pid="person_id", team_id="team_id")
+    return rows.join(people, rows[person] == people._pid).drop("_pid")
+
+
+def answered_within(tables: Tables, window: Window, hours: float) -> ir.Table:
+    """Per team, the share (``value``) of obstacles raised in ``window`` that had a first response within
+    ``hours``; obstacles not yet answered count as not answered in time."""
+    obstacles = team_of(tables, tables.table("obstacles"), "raised_by")
+    obstacles = obstacles.filter(window.contains(obstacles.raised_at))
+    in_time = obstacles.first_response_at.notnull() & (
+        days_between(obstacles.first_response_at, obstacles.raised_at) * 24 <= hours
+    )
+    return obstacles.group_by("team_id").agg(value=in_time.cast("float64").mean())
+
+
+def _per_team(store: Store, expr: ir.Table) -> dict[str, object]:
+    """A ``team_id`` → ``value`` aggregate as a dict."""
+    return {r["team_id"]: r["value"] for r in store.execute(expr).to_pylist()}
+
+
 def _team_warnings(
     store: Store, as_of: date, window: tuple[date, date], pulse, recognised_any: bool = True
 ) -> dict[str, list[str]]:
@@ -210,13 +227,11 @@ def _team_warnings(
     missed: dict[str, int] = {}
     for w in store.execute(unrecognised_wins(store, span, moment)).to_pylist():
         missed[w["team_id"]] = missed.get(w["team_id"], 0) + 1
-    won = dict(
-        store.sql(
-            "SELECT p.team_id, count(*) FROM deals d JOIN people p ON d.owner_id = p.person_id "
-            "WHERE d.status = 'won' AND d.closed_at >= ? AND d.closed_at <= ? GROUP BY 1",
-            [span.start, moment - timedelta(days=7)],
-        ).fetchall()
+    deals = team_of(store, store.table("deals"), "owner_id")
+    won = deals.filter(
+        deals.status == "won", deals.closed_at >= span.start, deals.closed_at <= moment - timedelta(days=7)
     )
+    won = _per_team(store, won.group_by("team_id").agg(value=won.count()))
     for team_id, n in missed.items() if recognised_any else ():
         if n and n >= UNRECOGNISED_SHARE * won.get(team_id, n):
             found.setdefault(team_id, []).append(

@@ -136,7 +136,7 @@ def raise_obstacle(
     obstacle_id = f"O-{uuid.uuid4().hex[:10]}"
     store.sql(
         "INSERT INTO obstacles (obstacle_id, raised_by, raised_at, title, category, deal_id) VALUES (?, ?, ?, ?, ?, ?)",
-        [obstacle_id, raised_by, clock.to_utc(at) if at else clock.now(), title.strip(), category, deal_id],
+        [obstacle_id, raised_by, clock.to_utc(at, store.zone) if at else clock.now(), title.strip(), category, deal_id],
     )
     return obstacle_id
 
@@ -150,7 +150,7 @@ def respond(
     ).fetchone()
     if row is None:
         raise SalesVelocityError(f"unknown obstacle {obstacle_id!r}", hint="`salesvelocity obstacle list` shows them")
-    moment = clock.to_utc(at) if at else clock.now()
+    moment = clock.to_utc(at, store.zone) if at else clock.now()
     if moment < row[0]:
         raise SalesVelocityError("a response cannot come before the obstacle was raised")
     if row[2] is not None:

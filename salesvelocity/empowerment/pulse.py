@@ -86,7 +86,7 @@ def record_response(
     low, high = scale(question)
     if not low <= score <= high:
         raise SalesVelocityError(f"{question} is answered on a {low}–{high} scale, not {score}")
-    day = at.date() if isinstance(at, datetime) else at or clock.today()
+    day = at.date() if isinstance(at, datetime) else at or clock.today(store.zone)
     row = store.sql("SELECT team_id, left_on FROM people WHERE person_id = ?", [person_id]).fetchone()
     if row is None or row[0] is None:
         raise SalesVelocityError(f"{person_id!r} is not a member of a team", hint="pulse answers are kept per team")
@@ -104,9 +104,8 @@ def record_response(
     return response_id
 
 
-def complete_before(end: date | None, today: date | None, cadence: str = CADENCE) -> date:
+def complete_before(end: date | None, today: date, cadence: str = CADENCE) -> date:
     """The start of the first period that is not complete by ``end`` (exclusive) and ``today``."""
-    today = today or clock.today()
     last = min(end, today) if end is not None else today
     return period_floor(last, cadence)
 
@@ -165,7 +164,7 @@ def pulse_results(
     responses = store.table("pulse_responses")
     if start is not None:
         responses = responses.filter(responses.answered_at >= datetime.combine(period_floor(start, cadence), time.min))
-    cutoff = complete_before(end, today, cadence)
+    cutoff = complete_before(end, today or clock.today(store.zone), cadence)
     responses = responses.filter(responses.answered_at < datetime.combine(cutoff, time.min))
     responses = _deduplicated(store, responses, cadence, key if key is not None else load_key(store))
     is_enps = responses.question_id == ENPS

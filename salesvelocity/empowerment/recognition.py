@@ -17,7 +17,7 @@ import ibis.expr.types as ir
 
 from salesvelocity import clock
 from salesvelocity.errors import SalesVelocityError
-from salesvelocity.metrics.common import ALL_TIME, Tables, Window, as_datetime, days_between
+from salesvelocity.metrics.common import ALL_TIME, Tables, Window, as_datetime, days_between, zone_of
 from salesvelocity.store import Store
 
 COVERAGE_DAYS = 30
@@ -124,7 +124,7 @@ def unrecognised_wins(tables: Tables, window: Window = ALL_TIME, as_of: date | d
     missed = won.anti_join(thanked, "deal_id")
     people = tables.table("people").select(_pid="person_id", owner="name", team_id="team_id")
     missed = missed.left_join(people, missed.owner_id == people._pid)
-    end = ibis.literal(moment) if moment is not None else ibis.now()
+    end = ibis.literal(moment if moment is not None else clock.local_now(zone_of(tables)))
     return missed.select(
         "deal_id",
         "owner_id",
@@ -165,7 +165,7 @@ def recognise(
             recognition_id,
             given_by,
             given_to,
-            clock.to_utc(at) if at else clock.now(),
+            clock.to_utc(at, store.zone) if at else clock.now(),
             message.strip(),
             deal_id,
             "manager" if manager or known[given_by] == "manager" else "peer",

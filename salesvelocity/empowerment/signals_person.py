@@ -26,7 +26,11 @@ def recent_signals(store: Store, as_of: date) -> dict[str, PersonSignal]:
     """Per person, the latest signal that touches one of the last four complete sprints, if any."""
     series = store.execute(period_series(store, as_of - timedelta(days=HISTORY_DAYS), as_of, "sprint", "person"))
     # A person's sprints count from their first deal: the zeros before it are not their velocity.
-    first = dict(store.sql("SELECT owner_id, min(created_at) FROM deals GROUP BY 1").fetchall())
+    deals = store.table("deals")
+    first = {
+        r["owner_id"]: r["first"]
+        for r in store.execute(deals.group_by("owner_id").agg(first=deals.created_at.min())).to_pylist()
+    }
     by_person: dict[str, list[tuple[date, float]]] = {}
     for row in series.to_pylist():
         started = first.get(row["group"])

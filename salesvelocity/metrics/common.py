@@ -25,6 +25,15 @@ class Tables(Protocol):
     def table(self, name: str) -> ir.Table: ...
 
 
+def zone_of(tables: Tables) -> str:
+    """The reporting time zone the tables show their timestamps in (a ``Store``'s, through any wrapper)."""
+    from salesvelocity.clock import UTC_NAME
+
+    while not hasattr(tables, "zone") and hasattr(tables, "tables"):
+        tables = tables.tables
+    return getattr(tables, "zone", UTC_NAME)
+
+
 def memoised(tables: Tables, key: str, build) -> ir.Table:
     """``build()``, materialised once in the engine when ``tables`` is a ``Memo``; else the expression."""
     cached = getattr(tables, "cached", None)

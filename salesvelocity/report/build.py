@@ -103,16 +103,22 @@ def last_activity(store: Store) -> date | None:
     Values past 2100 (a "never" placeholder kept by an older release, which no import accepts now)
     are not activity.
     """
-    row = store.sql(
-        "SELECT max(greatest(created_at, coalesce(closed_at, created_at))) FROM deals "
-        f"WHERE greatest(created_at, coalesce(closed_at, created_at)) < TIMESTAMP '{LATEST_YEAR + 1}-01-01'"
-    ).fetchone()
-    return row[0].date() if row and row[0] else None
+    return deal_span(store)[1]
+
+
+def deal_span(store: Store) -> tuple[date | None, date | None]:
+    """The days (in the reporting zone) of the first deal creation and of the latest creation or close."""
+    deals = store.table("deals")
+    latest = ibis.greatest(deals.created_at, deals.closed_at.fill_null(deals.created_at))
+    deals = deals.filter(latest < datetime(LATEST_YEAR + 1, 1, 1))
+    span = deals.aggregate(first=deals.created_at.min(), last=latest.max())
+    (row,) = store.execute(span).to_pylist()
+    return (row["first"].date() if row["first"] else None, row["last"].date() if row["last"] else None)
 
 
 def default_window(store: Store, today: date | None = None) -> tuple[date, date]:
     """The last 90 days up to today, or up to the day after the data ends when the data is older."""
-    today = today or clock.today()
+    today = today or clock.today(store.zone)
     last = last_activity(store)
     end = min(today, last + timedelta(days=1)) if last else today
     return end - timedelta(days=DEFAULT_DAYS), end
@@ -233,10 +239,7 @@ def _no_data(store: Store, tables, report: Report) -> None:
         return store.sql(sql).fetchone()[0]
 
     if s["velocity"].num_rows == 0 or not any(r["created"] or r["won"] or r["lost"] for r in s["velocity"].to_pylist()):
-        span = store.sql(
-            "SELECT min(created_at)::DATE, max(greatest(created_at, coalesce(closed_at, created_at)))::DATE FROM deals "
-            f"WHERE coalesce(closed_at, created_at) < TIMESTAMP '{LATEST_YEAR + 1}-01-01'"
-        ).fetchone()
+        span = deal_span(store)
         where = (
             _(
                 "; the data runs from {first} to {last} — try --from {start} --to {end}",

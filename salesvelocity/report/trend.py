@@ -11,8 +11,9 @@ from salesvelocity.errors import MetricError
 from salesvelocity.i18n import N_, _, day
 from salesvelocity.metrics import TeamScope
 from salesvelocity.metrics.cadence import DEFAULT_ANCHOR, check_cadence
-from salesvelocity.metrics.common import with_labels
+from salesvelocity.metrics.common import Window, with_labels
 from salesvelocity.metrics.series import period_series
+from salesvelocity.patience import annotations
 from salesvelocity.report.build import default_window, resolve_team, team_name
 from salesvelocity.schema import LATEST_YEAR
 from salesvelocity.signals import DEFAULT_BASELINE, MIN_BASELINE, XmR, describe, point_words, xmr
@@ -144,7 +145,7 @@ def build_trend(
     end = end or default_end
     if start is None:
         start = end - timedelta(days=DEFAULT_SPAN_DAYS[cadence])
-        first = store.sql("SELECT min(created_at) FROM deals").fetchone()[0]
+        first = store.value(store.table("deals").created_at.min())
         if first is not None and first.date() > start:
             start = min(first.date(), end - timedelta(days=1))  # no empty periods before the data begins
     tables = store
@@ -221,15 +222,9 @@ def build_trend(
         from salesvelocity.metrics.flow import wip_by_stage
 
         result.wip_by_stage = store.execute(wip_by_stage(tables, start, end, cadence, None, anchor)).to_pylist()
-    result.annotations = [
-        {"annotation_id": a, "at": at.date(), "label": label, "scope": scope, "scope_id": sid, "scope_name": name}
-        for a, at, label, scope, sid, name in store.sql(
-            'SELECT a.annotation_id, a."at", a.label, a.scope, a.scope_id, coalesce(t.name, a.scope_id) '
-            "FROM annotations a LEFT JOIN teams t ON a.scope = 'team' AND t.team_id = a.scope_id "
-            'WHERE a."at" >= ? AND a."at" < ? ORDER BY a."at"',
-            [start, end],
-        ).fetchall()
-    ]
+    marks = annotations(store)
+    marks = marks.filter(Window.of(start, end).contains(marks["at"]))
+    result.annotations = [{**row, "at": row["at"].date()} for row in store.execute(marks.order_by("at")).to_pylist()]
     return result
 
 
