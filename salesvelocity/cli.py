@@ -130,8 +130,9 @@ def settings():
     return found
 
 
-def open_store(create: bool = False) -> Store:
-    return connect(settings().db, create=create)
+def open_store(create: bool = False, write: bool = False) -> Store:
+    """The configured database: read-only (shared with other readers) unless the command writes."""
+    return connect(settings().db, create=create, read_only=not (create or write))
 
 
 def _import_store(dry_run: bool) -> Store:
@@ -146,11 +147,19 @@ def _import_store(dry_run: bool) -> Store:
     return connect(location, create=True)
 
 
-def connect(location: str, create: bool = True) -> Store:
-    """Open ``location`` with the reporting time zone of the settings."""
+def connect(location: str, create: bool = True, read_only: bool = False) -> Store:
+    """Open ``location`` with the reporting time zone of the settings, waiting while another command holds it."""
     from salesvelocity.store import connect as open_database
 
-    return open_database(location, create=create, timezone=settings().timezone)
+    found = settings()
+    return open_database(
+        location,
+        create=create,
+        timezone=found.timezone,
+        read_only=read_only,
+        wait=found.lock_wait_seconds,
+        on_wait=lambda message: err.print(message, highlight=False, markup=False),
+    )
 
 
 def to_json(payload: object) -> str:
@@ -704,7 +713,7 @@ def annotate(
     """
     from salesvelocity.patience import add_annotation, judge_all
 
-    store = open_store(create=True)
+    store = open_store(create=label is not None)
     if label is not None:
         day = parse_day(at, "--at") or clock.today(settings().timezone)
         team_id = None

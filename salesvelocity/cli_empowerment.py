@@ -166,7 +166,7 @@ def obstacle_respond(
     """Acknowledge an obstacle (first response) or resolve it; time-to-help is measured from these."""
     from salesvelocity.empowerment.obstacles import respond
 
-    store = open_store()
+    store = open_store(write=True)
     respond(store, obstacle_id, resolve=resolve, resolution=resolution)
     store.close()
     console.print(f"{obstacle_id} {'resolved' if resolve else 'acknowledged'}")

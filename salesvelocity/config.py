@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     timezone: str = Field(
         "UTC", description="reporting time zone, an IANA name such as Europe/Amsterdam: days and periods are cut in it"
     )
+    lock_wait_seconds: float = Field(
+        30.0, ge=0, description="how long a command waits while another one holds the DuckDB file"
+    )
     pulse_min_respondents: int = Field(5, ge=3, description="k: pulse results need at least k respondents")
     pulse_key_file: str = Field(
         "salesvelocity-pulse.key",

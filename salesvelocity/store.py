@@ -113,11 +113,9 @@ class Store:
         from salesvelocity.migrations import migrate
 
         found = self.schema_version()
-        if found is not None and found > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.location} has schema version {found}, newer than this release ({SCHEMA_VERSION})",
-                hint="upgrade salesvelocity to open this database",
-            )
+        _check_not_newer(self.location, found)
+        if found == SCHEMA_VERSION:
+            return found  # up to date: opening writes nothing
         with self.transaction():
             if found is None:
                 self.sql(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR)")
@@ -235,15 +233,75 @@ def _rewrite(store: Store) -> Store:
     return Store(backend, str(path), store.zone)
 
 
+def _check_not_newer(location: str, version: int | None) -> None:
+    if version is not None and version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{location} has schema version {version}, newer than this release ({SCHEMA_VERSION})",
+            hint="upgrade salesvelocity to open this database",
+        )
+
+
+#: How long opening waits for another process that holds the file (DuckDB allows one writing process, or
+#: any number of reading ones).
+LOCK_WAIT_SECONDS = 30.0
+
+
+def _open_duckdb(location: str, read_only: bool, wait: float, on_wait) -> DuckDBBackend:
+    """Open the file, waiting up to ``wait`` seconds while another process holds a conflicting lock."""
+    import time
+
+    deadline = time.monotonic() + wait
+    told = False
+    while True:
+        try:
+            return ibis.duckdb.connect(location, read_only=read_only, **DUCKDB_CONFIG)
+        except Exception as exc:  # duckdb raises IOException for locked or corrupt files
+            first = str(exc).splitlines()[0]
+            locked = "lock" in first.lower()
+            if locked and time.monotonic() < deadline:
+                if on_wait is not None and not told:
+                    on_wait(f"{location} is in use by another program; waiting up to {wait:.0f} s for it")
+                    told = True
+                time.sleep(0.1)
+                continue
+            if locked:
+                import re
+
+                found = re.search(r"held in (\S+) \(PID (\d+)\)", first)
+                holder = f" (by {Path(found[1]).name}, process {found[2]})" if found else ""
+                raise StoreError(
+                    f"{location} is still in use after waiting {wait:.0f} s{holder}",
+                    hint="let that command finish and try again; raise `lock_wait_seconds` in salesvelocity.toml "
+                    "to wait longer",
+                ) from exc
+            raise StoreError(
+                f"cannot open {location}: {first}",
+                hint="check that the file is a salesvelocity database",
+            ) from exc
+
+
 def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def connect(url: str | Path = "salesvelocity.duckdb", *, create: bool = True, timezone: str = UTC_NAME) -> Store:
+def connect(
+    url: str | Path = "salesvelocity.duckdb",
+    *,
+    create: bool = True,
+    timezone: str = UTC_NAME,
+    read_only: bool = False,
+    wait: float = LOCK_WAIT_SECONDS,
+    on_wait=None,
+) -> Store:
     """Open a salesvelocity database, creating or migrating its tables unless ``create`` is False.
 
     ``timezone`` is the reporting time zone (an IANA name): the days and periods of every metric read
     through this store are days there. Storage stays UTC.
+
+    ``read_only`` opens an existing database for reading only, so that any number of readers can share
+    the file; an older schema is migrated first through a short writing connection. Opening a database
+    whose schema is current writes nothing. While another process holds a conflicting lock, opening
+    waits up to ``wait`` seconds (calling ``on_wait(message)`` once) before giving up with a clear error.
 
     A new database file is readable by its owner only (mode 0600). A DuckDB file that holds other
     tables but no salesvelocity schema is refused, never written into.
@@ -258,6 +316,8 @@ def connect(url: str | Path = "salesvelocity.duckdb", *, create: bool = True, ti
         zone = zone_name(timezone)
     except ValueError as exc:
         raise StoreError(f"reporting time zone: {exc}", hint="set `timezone` in salesvelocity.toml") from None
+    if read_only and location != ":memory:":
+        return _connect_read_only(location, zone, wait, on_wait)
     new_file = False
     if location != ":memory:":
         path = Path(location)
@@ -278,12 +338,7 @@ def connect(url: str | Path = "salesvelocity.duckdb", *, create: bool = True, ti
                 raise StoreError(f"cannot create the folder for {path}: {exc.strerror}", hint="check the path") from exc
     previous = os.umask(0o077) if new_file else None
     try:
-        backend = ibis.duckdb.connect(location, **DUCKDB_CONFIG)
-    except Exception as exc:  # duckdb raises IOException for locked or corrupt files
-        raise StoreError(
-            f"cannot open {location}: {str(exc).splitlines()[0]}",
-            hint="check that the file is a salesvelocity database and no other process holds it open",
-        ) from exc
+        backend = _open_duckdb(location, False, wait, on_wait)
     finally:
         if previous is not None:
             os.umask(previous)
@@ -318,3 +373,38 @@ def connect(url: str | Path = "salesvelocity.duckdb", *, create: bool = True, ti
             hint="run `salesvelocity init` on it first",
         )
     return store
+
+
+def _connect_read_only(location: str, zone: str, wait: float, on_wait) -> Store:
+    """An existing database opened for reading; see ``connect``."""
+    import duckdb
+
+    path = Path(location)
+    if not path.is_file():
+        raise StoreError(
+            f"no salesvelocity database at {path}",
+            hint="run `salesvelocity demo` for demo data, or `salesvelocity init` and `salesvelocity import`",
+        )
+    _check_file(path)
+    for _attempt in range(2):
+        store = Store(_open_duckdb(location, True, wait, on_wait), location, zone)
+        try:
+            store.backend.con.execute("SET TimeZone = 'UTC'")
+            version = store.schema_version()
+        except duckdb.Error as exc:
+            store.close()
+            raise StoreError(
+                f"cannot read {location}: {str(exc).splitlines()[0]}",
+                hint="the file may be damaged: restore it from a backup, or rebuild it with `salesvelocity import`",
+            ) from exc
+        if version == SCHEMA_VERSION:
+            return store
+        store.close()
+        if version is None:
+            raise StoreError(
+                f"{location} is not a salesvelocity database (no schema version)",
+                hint="run `salesvelocity init` on it first",
+            )
+        _check_not_newer(location, version)
+        connect(location, create=False, timezone=zone, wait=wait, on_wait=on_wait).close()  # migrate, then read
+    raise StoreError(f"cannot migrate {location}", hint="run `salesvelocity init` on it")
