@@ -380,6 +380,8 @@ def _connect_read_only(location: str, zone: str, wait: float, on_wait) -> Store:
     import duckdb
 
     path = Path(location)
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder", hint="give the path of a database file, e.g. salesvelocity.duckdb")
     if not path.is_file():
         raise StoreError(
             f"no salesvelocity database at {path}",
