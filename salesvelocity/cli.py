@@ -22,13 +22,14 @@ from salesvelocity.schema import EARLIEST_YEAR, LATEST_YEAR
 if TYPE_CHECKING:
     from rich.progress import Progress
 
+    from salesvelocity.scope import ScopedStore
     from salesvelocity.store import Store
 
 # Heavy modules (Ibis, DuckDB, pyarrow, numpy, plotly, pydantic) are imported inside the commands that
 # use them, so `salesvelocity --help` and `--version` answer at once.
 
 #: Options of the whole command that may also be written after the subcommand (`import --db x.duckdb`).
-GLOBAL_VALUED = ("--db", "--lang", "--csv-locale")
+GLOBAL_VALUED = ("--db", "--as", "--lang", "--csv-locale")
 GLOBAL_FLAGS = ("--debug",)
 
 
@@ -97,6 +98,12 @@ def main_options(
         str | None,
         typer.Option("--db", help="Database URL or DuckDB file [env SALESVELOCITY_DB; default salesvelocity.duckdb]."),
     ] = None,
+    as_: Annotated[
+        str | None,
+        typer.Option(
+            "--as", help="See exactly what this person (id or name) may see [default: everything, as the admin]."
+        ),
+    ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
     lang: Annotated[
         str | None,
@@ -113,6 +120,7 @@ def main_options(
     from salesvelocity.i18n import set_csv_locale, set_language
 
     _state["db"] = db
+    _state["as"] = as_
     _state["debug"] = debug
     _state["lang"], _state["csv_locale"] = lang, csv_locale
     # The flags win; otherwise the environment now, and the settings file once a command reads settings.
@@ -133,6 +141,23 @@ def settings():
 def open_store(create: bool = False, write: bool = False) -> Store:
     """The configured database: read-only (shared with other readers) unless the command writes."""
     return connect(settings().db, create=create, read_only=not (create or write))
+
+
+def open_view() -> ScopedStore:
+    """The configured database, read-only, as the person of `--as` sees it (everything without it)."""
+    store = open_store()
+    try:
+        return view_of(store)
+    except BaseException:
+        store.close()
+        raise
+
+
+def view_of(store: Store) -> ScopedStore:
+    """An open store as the person of `--as` sees it."""
+    from salesvelocity.scope import ADMIN, ScopedStore, actor_for
+
+    return ScopedStore.of(store, actor_for(store, str(_state["as"])) if _state.get("as") else ADMIN)
 
 
 def _import_store(dry_run: bool) -> Store:
@@ -487,7 +512,7 @@ def report(
     from salesvelocity.report.build import build_report
 
     check_output(fmt, output, force, REPORT_HTML)
-    store = open_store()
+    store = open_view()
     result = build_report(
         store,
         start=parse_day(from_, "--from"),
@@ -582,7 +607,7 @@ def trend(
     from salesvelocity.report.trend import build_trend
 
     check_output(fmt, output, force, TREND_HTML)
-    store = open_store()
+    store = open_view()
     result = build_trend(
         store,
         metric.value,
@@ -652,7 +677,7 @@ def forecast(
     from salesvelocity.report.forecast_view import build_forecast
 
     check_output(fmt, output, force, FORECAST_HTML)
-    store = open_store()
+    store = open_view()
     result = build_forecast(
         store,
         parse_day(by_date, "--by-date"),
@@ -722,18 +747,16 @@ def annotate(
 
             team_id = resolve_team(store, team)
         annotation_id = add_annotation(store, label, day, team_id)
-        scope = "company"
-        if team_id:
-            scope = (
-                "team "
-                + store.sql("SELECT coalesce(name, team_id) FROM teams WHERE team_id = ?", [team_id]).fetchone()[0]
-            )
+        from salesvelocity.report.build import team_name
+
+        scope = f"team {team_name(store, team_id)}" if team_id else "company"
         console.print(f"recorded {annotation_id}: {label!r} on {day} ({scope})")
     if list_ or label is None:
         from salesvelocity.report.build import default_window
 
-        _, as_of = default_window(store)
-        judgments = judge_all(store, as_of, cadence.value)
+        view = view_of(store)
+        _, as_of = default_window(view)
+        judgments = judge_all(view, as_of, cadence.value)
         if fmt == Format.json:
             _emit(to_json([j.to_dict() for j in judgments]), None, "")
         else:

@@ -18,6 +18,7 @@ from salesvelocity.cli import (
     check_output,
     console,
     open_store,
+    open_view,
     parse_day,
     settings,
     to_json,
@@ -102,7 +103,7 @@ def pulse_show(
     from salesvelocity.empowerment.pulse import pulse_results
     from salesvelocity.report.build import resolve_team
 
-    store = open_store()
+    store = open_view()
     team_id = resolve_team(store, team) if team else None
     result = pulse_results(
         store, settings().pulse_min_respondents, "month", parse_day(from_, "--from"), parse_day(to, "--to"), team_id
@@ -183,7 +184,7 @@ def obstacle_list(
     from salesvelocity.metrics import Window
     from salesvelocity.report.build import resolve_team
 
-    store = open_store()
+    store = open_view()
     day = _as_of(store, as_of)
     team_id = resolve_team(store, team) if team else None
     still = store.execute(open_obstacles(store, day, team_id))
@@ -248,7 +249,7 @@ def coach(
     """
     from salesvelocity.empowerment.coaching import coaching_prompts
 
-    store = open_store()
+    store = open_view()
     prompts = coaching_prompts(store, person, _as_of(store, as_of))
     found = store.sql("SELECT coalesce(name, person_id) FROM people WHERE person_id = ?", [person]).fetchone()
     store.close()
@@ -281,7 +282,7 @@ def health(
     from salesvelocity.report.build import resolve_team
 
     check_output(fmt, output, force, HEALTH_HTML)
-    store = open_store()
+    store = open_view()
     day = _as_of(store, as_of)
     team_id = resolve_team(store, team) if team else None
     notes: list[str] = []

@@ -143,6 +143,22 @@ class Store:
             self._tables[name] = table
         return self._tables[name]
 
+    def detail(self) -> Store:
+        """The rows that may be shown one by one: all of them (a ``ScopedStore`` narrows this)."""
+        return self
+
+    #: Whether anything may be shown person by person (an exec's scoped store says no).
+    sees_people = True
+
+    def meta(self, key: str) -> str | None:
+        """A value of the metadata table (schema version, pulse key id, demo marker)."""
+        row = self.sql(f"SELECT value FROM {META_TABLE} WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def uses(self, name: str) -> bool:
+        """Whether table ``name`` holds any row at all: a feature nobody records has no data, not zeros."""
+        return bool(self.count(name))
+
     def count(self, name: str) -> int:
         return int(self.sql(f'SELECT count(*) FROM "{name}"').fetchone()[0])
 

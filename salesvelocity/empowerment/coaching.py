@@ -38,18 +38,25 @@ class Prompt:
 
 
 def coaching_prompts(store: Store, person_id: str, as_of: date) -> list[Prompt]:
-    """The agenda for ``person_id`` as of ``as_of`` (see the module docstring)."""
-    person = store.sql("SELECT name FROM people WHERE person_id = ?", [person_id]).fetchone()
-    if person is None:
-        raise SalesVelocityError(f"unknown person {person_id!r}", hint="use a person_id from the people table")
+    """The agenda for ``person_id`` as of ``as_of`` (see the module docstring); only for a person the
+    store's actor may see one by one."""
+    store = store.detail()
+    people = store.table("people")
+    if not store.value(people.filter(people.person_id == person_id).count()):
+        raise SalesVelocityError(
+            f"unknown person {person_id!r}", hint="use the id of a person you coach (from the people table)"
+        )
     moment = datetime.combine(as_of, time.min)
     prompts: list[Prompt] = []
 
     deals = aging_deals(store, moment)
     deals = deals.filter(deals.owner_id == person_id, deals.flag.isin(["at risk", "stuck"]))
-    accounts = dict(
-        store.sql("SELECT deal_id, coalesce(account, deal_id) FROM deals WHERE owner_id = ?", [person_id]).fetchall()
-    )
+    owned = store.table("deals")
+    owned = owned.filter(owned.owner_id == person_id)
+    accounts = {
+        r["deal_id"]: r["account"]
+        for r in store.execute(owned.select("deal_id", account=owned.account.fill_null(owned.deal_id))).to_pylist()
+    }
     for d in store.execute(deals.limit(PER_SOURCE)).to_pylist():
         name = accounts.get(d["deal_id"], d["deal_id"])
         prompts.append(

@@ -61,16 +61,24 @@ class PersonHealth:
 
 
 def early_warnings(store: Store, as_of: date, team: str | None = None) -> list[PersonHealth]:
-    """Every active rep (of ``team``) with the warnings that apply, alphabetically."""
+    """Every active rep (of ``team``) whom the store's actor may see one by one, with the warnings that
+    apply, alphabetically."""
+    store = store.detail()
     moment = datetime.combine(as_of, time.min)
     people = store.execute(recognition_gap(store, moment, team)).to_pylist()
-    managers = dict(store.sql("SELECT person_id, manager_id FROM people").fetchall())
+    everyone = store.table("people")
+    managers = {
+        r["person_id"]: r["manager_id"] for r in store.execute(everyone.select("person_id", "manager_id")).to_pylist()
+    }
     obstacles: dict[str, list[dict]] = {}
     for o in store.execute(open_obstacles(store, moment, team)).to_pylist():
         obstacles.setdefault(o["raised_by"], []).append(o)
-    last_one_on_one = dict(
-        store.sql("SELECT person_id, max(held_on) FROM one_on_ones WHERE held_on <= ? GROUP BY 1", [as_of]).fetchall()
-    )
+    held = store.table("one_on_ones")
+    held = held.filter(held.held_on <= as_of)
+    last_one_on_one = {
+        r["person_id"]: r["last"]
+        for r in store.execute(held.group_by("person_id").agg(last=held.held_on.max())).to_pylist()
+    }
     signals = recent_signals(store, as_of)
     result = []
     for p in sorted(people, key=lambda r: ((r["name"] or r["person_id"]).lower(), r["person_id"])):
@@ -149,7 +157,7 @@ def balance(store: Store, as_of: date, k: int = 5, notes: list[str] | None = Non
         }
         for s, e in windows
     ]
-    recognised_any = store.sql("SELECT count(*) FROM recognitions").fetchone()[0] > 0
+    recognised_any = store.uses("recognitions")
     coverage = {
         r["team_id"]: r["coverage"]
         for r in store.execute(recognition_coverage(store, datetime.combine(as_of, time.min))).to_pylist()
@@ -172,9 +180,10 @@ def balance(store: Store, as_of: date, k: int = 5, notes: list[str] | None = Non
         if g.question in ("appreciation", "support") and g.mean is not None:
             latest.setdefault(g.team_id, {})[g.question] = (g.mean - 1) / 4  # type: ignore[index]
     warnings = _team_warnings(store, as_of, windows[0], pulse, recognised_any)
-    teams = store.sql("SELECT team_id, coalesce(name, team_id) FROM teams ORDER BY team_id").fetchall()
+    teams = store.table("teams")
+    teams = store.execute(teams.select("team_id", name=teams.name.fill_null(teams.team_id)).order_by("team_id"))
     out = []
-    for team_id, name in teams:
+    for team_id, name in zip(teams["team_id"].to_pylist(), teams["name"].to_pylist(), strict=True):
         now = velocity[0].get(team_id)
         before = [v.get(team_id) for v in velocity[1:] if v.get(team_id) is not None]
         baseline = sum(before) / len(before) if before else None

@@ -46,10 +46,7 @@ def key_id(key: bytes) -> str:
 
 
 def _stored_id(store) -> str | None:
-    from salesvelocity.store import META_TABLE
-
-    row = store.sql(f"SELECT value FROM {META_TABLE} WHERE key = ?", [META_KEY_ID]).fetchone()
-    return row[0] if row else None
+    return store.meta(META_KEY_ID)
 
 
 def _read_key() -> tuple[bytes | None, str]:

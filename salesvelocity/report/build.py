@@ -145,11 +145,16 @@ def build_report(
     end = end or (start + timedelta(days=DEFAULT_DAYS) if start and not end else default_end)
     start = start or end - timedelta(days=DEFAULT_DAYS)
     window = Window.of(start, end)
+    from salesvelocity.scope import for_grouping
+
+    store = for_grouping(store, by)
     scoped = store
     if team is not None:
         team = resolve_team(store, team)
         scoped = TeamScope(store, team)
     tables = Memo(scoped)
+    detail = store.detail()  # lists of deals with their owners: only rows one may see one by one
+    detail_tables = tables if detail is store else Memo(TeamScope(detail, team) if team else detail)
     as_of = window.end
     report = Report(window.start, window.end, as_of, by, team, team_name=team_name(store, team))
 
@@ -167,10 +172,10 @@ def build_report(
         .limit(SCATTER_LIMIT)
         .select("deal_id", "closed_at", "cycle_days", amount=won.amount.cast("float64"))
     )
-    stuck = aging_deals(tables, as_of, None)
+    stuck = aging_deals(detail_tables, as_of, None)
     stuck = stuck.filter(stuck.flag.isin(["stuck", "at risk"])).limit(STUCK_LIST_LIMIT)
     stuck = (
-        with_labels(tables, "person", stuck.rename(_group="group").mutate(group=stuck.owner_id))
+        with_labels(detail_tables, "person", stuck.rename(_group="group").mutate(group=stuck.owner_id))
         .rename(owner="label")
         .drop("group", "_group")
     )
@@ -205,6 +210,7 @@ def build_report(
             report.notes += report.health.notes
     finally:
         tables.release()
+        detail_tables.release()
     _no_data(store, scoped, report)
     report.currency = _currency(tables, store, report)
     from salesvelocity.report.headline import build_headline
@@ -235,8 +241,9 @@ def _no_data(store: Store, tables, report: Report) -> None:
     """Say which sections have no input (never 0 % or 100 % for a missing column) and what would give it."""
     s = report.sections
 
-    def count(sql: str) -> int:
-        return store.sql(sql).fetchone()[0]
+    def count(name: str, column: str | None = None) -> int:
+        table = store.table(name)
+        return store.value(table.count() if column is None else table[column].count())
 
     if s["velocity"].num_rows == 0 or not any(r["created"] or r["won"] or r["lost"] for r in s["velocity"].to_pylist()):
         span = deal_span(store)
@@ -252,12 +259,12 @@ def _no_data(store: Store, tables, report: Report) -> None:
             else _("; the database holds no deals yet — import an export first")
         )
         report.notes.append(_("no deals were created or closed in this window") + where)
-    if not count("SELECT count(*) FROM stage_changes"):
+    if not count("stage_changes"):
         why = _("no stage history: import stage changes (a history report or stage_changes.csv) to see the funnel")
         for name in ("funnel", "time_in_stage", "bottleneck", "aging", "stuck_deals"):
             report.no_data[name] = why
     leads = s["speed_to_lead"].to_pylist()
-    if not count("SELECT count(*) FROM leads"):
+    if not count("leads"):
         report.no_data["speed_to_lead"] = _(
             "no leads: import leads (with created_at and first_touch_at) to see speed-to-lead"
         )
@@ -266,40 +273,55 @@ def _no_data(store: Store, tables, report: Report) -> None:
             "no first-touch times: none of the leads has a first_touch_at; map the first call, e-mail or meeting "
             "to first_touch_at to measure speed-to-lead"
         )
-    if not count("SELECT count(*) FROM leads"):
+    if not count("leads"):
         report.no_data["lead_conversion"] = _("no leads: import leads to see how many become deals")
-    elif not count("SELECT count(*) FROM leads WHERE converted_deal_id IS NOT NULL"):
+    elif not count("leads", "converted_deal_id"):
         report.no_data["lead_conversion"] = _(
             "no conversions recorded: none of the leads names its deal; map the converted deal or opportunity id "
             "to converted_deal_id to see lead → deal conversion"
         )
-    if not count("SELECT count(*) FROM targets"):
+    if not count("targets"):
         report.no_data["coverage"] = _(
             "no targets: import targets.csv (scope, period, amount) to see pipeline coverage"
         )
-    if not count("SELECT count(*) FROM deals WHERE expected_close_on IS NOT NULL"):
+    if not count("deals", "expected_close_on"):
         report.no_data["slippage"] = _("no expected close dates: map the CRM's close date to expected_close_on")
 
 
+def _find_team(store, given: str) -> str | None:
+    teams = store.table("teams")
+    found = teams.filter((teams.team_id == given) | (teams.name.lower() == given.strip().lower()))
+    rows = store.execute(found.select("team_id").order_by((found.team_id != given), "team_id")).to_pylist()
+    return rows[0]["team_id"] if rows else None
+
+
 def resolve_team(store: Store, given: str) -> str:
-    """A team_id from an id or a name (case-insensitive), or a clear error listing the teams."""
-    rows = store.sql(
-        "SELECT team_id FROM teams WHERE team_id = ? OR lower(name) = lower(?) ORDER BY team_id <> ?",
-        [given, given, given],
-    ).fetchall()
-    if not rows:
-        teams = store.sql("SELECT team_id, name FROM teams ORDER BY 1").fetchall()
-        listed = ", ".join(f"{t} ({n})" if n else t for t, n in teams) or "(none imported)"
-        raise MetricError(f"unknown team {given!r}", hint=f"teams are: {listed}")
-    return rows[0][0]
+    """A team_id from an id or a name (case-insensitive) among the teams ``store`` may see, or a clear
+    error: the teams one may see, or that the team is outside one's scope."""
+    found = _find_team(store, given)
+    if found is not None:
+        return found
+    whole = getattr(store, "store", None)  # a ScopedStore: does the team exist beyond what its actor sees?
+    if whole is not None and _find_team(whole, given) is not None:
+        from salesvelocity.scope import ScopeError
+
+        raise ScopeError(
+            f"team {given!r} is outside what {store.actor.name} may see",
+            hint="ask for your own team, or leave --team out",
+        )
+    teams = store.table("teams")
+    rows = store.execute(teams.select("team_id", "name").order_by("team_id")).to_pylist()
+    listed = ", ".join(f"{r['team_id']} ({r['name']})" if r["name"] else r["team_id"] for r in rows)
+    raise MetricError(f"unknown team {given!r}", hint=f"teams are: {listed or '(none imported)'}")
 
 
 def team_name(store: Store, team_id: str | None) -> str | None:
     """The team's name for people to read (its id when it has none)."""
     if team_id is None:
         return None
-    row = store.sql("SELECT coalesce(name, team_id) FROM teams WHERE team_id = ?", [team_id]).fetchone()
-    return row[0] if row else team_id
+    teams = store.table("teams")
+    name = store.execute(teams.filter(teams.team_id == team_id).select("name")).to_pylist()
+    return (name[0]["name"] if name else None) or team_id
 
 
 def _labelled(tables, by: str | None, expr: ir.Table) -> ir.Table:

@@ -248,14 +248,20 @@ def quarter_end(day: date) -> date:
 def _target_probability(store, tables, team, as_of, history, metric, trials, rng) -> dict:
     kind = "won_deals" if metric == "count" else "won_amount"
     scope, scope_id = ("team", team) if team else ("company", None)
-    row = store.sql(
-        "SELECT period_start, period_end, sum(value) FROM targets WHERE scope = ? AND scope_id IS NOT DISTINCT FROM ? "
-        "AND metric = ? AND period_start <= ? AND period_end >= ? GROUP BY 1, 2 ORDER BY 1 LIMIT 1",
-        [scope, scope_id, kind, as_of, as_of],
-    ).fetchone()
-    if row is None:
+    targets = store.table("targets")
+    covering = targets.filter(
+        targets.scope == scope,
+        targets.scope_id.isnull() if scope_id is None else targets.scope_id == scope_id,
+        targets.metric == kind,
+        targets.period_start <= as_of,
+        targets.period_end >= as_of,
+    )
+    rows = store.execute(
+        covering.group_by(["period_start", "period_end"]).agg(value=covering.value.sum()).order_by("period_start")
+    ).to_pylist()
+    if not rows:
         return {"message": f"no {scope} {kind} target covers {as_of}"}
-    period_start, period_end, value = row[0], row[1], float(row[2])
+    period_start, period_end, value = rows[0]["period_start"], rows[0]["period_end"], float(rows[0]["value"])
     so_far = daily_throughput(tables, as_of, (as_of - period_start).days, metric).sum() if as_of > period_start else 0.0
     remaining = max(value - so_far, 0.0)
     horizon = (period_end - as_of).days + 1

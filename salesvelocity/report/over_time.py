@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import ibis
 import numpy as np
 
 from salesvelocity.errors import MetricError
@@ -53,7 +54,9 @@ def build_over_time(
     overall = trend if by is None else build_trend(store, "velocity", "week", None, end, None, team, today=end)
     if tables is None:
         tables = TeamScope(store, trend.team) if trend.team else store
-    pipeline = store.sql("SELECT pipeline FROM deals GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()
+    deals = tables.table("deals")
+    busiest = deals.group_by("pipeline").agg(n=deals.count()).order_by([ibis.desc("n"), "pipeline"]).limit(1)
+    pipeline = [r["pipeline"] for r in store.execute(busiest).to_pylist()]
     result = OverTime(trend, overall=overall)
     if pipeline:
         result.cfd_pipeline = pipeline[0]

@@ -45,9 +45,12 @@ def build_team_health(store: Store, as_of: date, team: str | None = None, k: int
     wins = store.execute(unrecognised_wins(store, window, moment)).to_pylist()
     still = store.execute(open_obstacles(store, moment, team)).to_pylist()
     result.balance = [b for b in balance(store, as_of, k, result.notes) if team is None or b.team_id == team]
-    recognised_any = store.sql("SELECT count(*) FROM recognitions").fetchone()[0] > 0
+    recognised_any = store.uses("recognitions")
     if not recognised_any:
         coverage, wins = {}, []
+    detail = store.detail()  # the lists name people and deals: only those one may see one by one
+    listed_wins = store.execute(unrecognised_wins(detail, window, moment)).to_pylist() if recognised_any else []
+    listed_obstacles = store.execute(open_obstacles(detail, moment, team)).to_pylist()
     for b in result.balance:
         c, h = coverage.get(b.team_id, {}), help_.get(b.team_id, {})
         result.rows.append(
@@ -65,6 +68,6 @@ def build_team_health(store: Store, as_of: date, team: str | None = None, k: int
                 "reading": b.reading,
             }
         )
-    result.unrecognised = [w for w in wins if team is None or w["team_id"] == team][:LIST_LIMIT]
-    result.obstacles = still[:LIST_LIMIT]
+    result.unrecognised = [w for w in listed_wins if team is None or w["team_id"] == team][:LIST_LIMIT]
+    result.obstacles = listed_obstacles[:LIST_LIMIT]
     return result

@@ -141,6 +141,9 @@ def build_trend(
     check_cadence(cadence)
     if baseline < MIN_BASELINE:
         raise MetricError(f"a baseline needs at least {MIN_BASELINE} points", hint=f"--baseline {MIN_BASELINE} or more")
+    from salesvelocity.scope import for_grouping
+
+    store = for_grouping(store, by)
     _start, default_end = default_window(store, today)
     end = end or default_end
     if start is None:
