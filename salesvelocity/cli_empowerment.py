@@ -108,7 +108,9 @@ def pulse_show(
     result = pulse_results(
         store, settings().pulse_min_respondents, "month", parse_day(from_, "--from"), parse_day(to, "--to"), team_id
     )
-    names = dict(store.sql("SELECT team_id, coalesce(name, team_id) FROM teams").fetchall())
+    from salesvelocity.report.build import names as names_of
+
+    names = names_of(store, "teams")
     store.close()
     if fmt == Format.json:
         _emit(to_json(result.to_dict()), None, "")
@@ -187,9 +189,11 @@ def obstacle_list(
     store = open_view()
     day = _as_of(store, as_of)
     team_id = resolve_team(store, team) if team else None
-    still = store.execute(open_obstacles(store, day, team_id))
+    from salesvelocity.report.build import names
+
+    still = store.execute(open_obstacles(store.detail(), day, team_id))  # who raised what: one by one
     help_ = store.execute(time_to_help(store, Window.of(day.replace(year=day.year - 1), day)))
-    teams = dict(store.sql("SELECT team_id, coalesce(name, team_id) FROM teams").fetchall())
+    teams = names(store, "teams")
     store.close()
     import pyarrow as pa
 
@@ -250,13 +254,15 @@ def coach(
     from salesvelocity.empowerment.coaching import coaching_prompts
 
     store = open_view()
+    from salesvelocity.report.build import names
+
     prompts = coaching_prompts(store, person, _as_of(store, as_of))
-    found = store.sql("SELECT coalesce(name, person_id) FROM people WHERE person_id = ?", [person]).fetchone()
+    name = names(store.detail(), "people").get(person, person)
     store.close()
     if fmt == Format.json:
         _emit(to_json([dataclasses.asdict(p) for p in prompts]), None, "")
         return
-    console.print(_("1:1 agenda for {name}", name=found[0] if found else person), style="bold", highlight=False)
+    console.print(_("1:1 agenda for {name}", name=name), style="bold", highlight=False)
     for i, p in enumerate(prompts, 1):
         console.print(f"{i}. {p.question}", highlight=False)
         console.print(_("   why: {reason}", reason=p.reason), style="dim", highlight=False)

@@ -136,6 +136,12 @@ class PulseResults:
     def shown(self, scope: str = "team") -> list[PulseGroup]:
         return [g for g in self.groups if g.scope == scope and g.status == "shown"]
 
+    def keep_teams(self, teams) -> None:
+        """Keep only these teams' groups (and none of the company-wide or merged ones)."""
+        self.groups = [g for g in self.groups if g.team_id in teams]
+        self.verdicts = {key: v for key, v in self.verdicts.items() if key[0] in teams}
+        self.charts = {key: v for key, v in self.charts.items() if key[0] in teams}
+
     def to_dict(self) -> dict:
         return {
             "k": self.k,
@@ -159,8 +165,15 @@ def pulse_results(
 
     ``start`` is rounded down to its period's start; ``end`` (exclusive) and ``today`` (default: the
     clock) cut off every period not complete by then. ``key`` defaults to the pulse key of the store.
+
+    Suppression is decided over the whole company whatever the store's scope, and a scoped store then
+    keeps the groups of its actor's teams: were it decided within each scope, a team shown to its
+    manager but hidden company-wide could be subtracted from the merged "other teams" an exec sees.
+    The company and "other teams" rows are for those who see every team.
     """
     check_k(k)
+    reach = getattr(store, "reach", None)
+    store = getattr(store, "store", store)  # the whole company (see above); filtered to the reach below
     responses = store.table("pulse_responses")
     if start is not None:
         responses = responses.filter(responses.answered_at >= datetime.combine(period_floor(start, cadence), time.min))
@@ -212,10 +225,10 @@ def pulse_results(
                 chart, [d for d, _v in points], _(question), unit=_("months") if cadence == "month" else cadence
             )
             result.charts[(team_id, question)] = chart
+    if reach is not None and reach.teams is not None:
+        result.keep_teams(reach.teams)
     if team is not None:
-        result.groups = [g for g in result.groups if g.team_id == team]
-        result.verdicts = {key: v for key, v in result.verdicts.items() if key[0] == team}
-        result.charts = {key: v for key, v in result.charts.items() if key[0] == team}
+        result.keep_teams({team})
     return result
 
 

@@ -315,6 +315,14 @@ def resolve_team(store: Store, given: str) -> str:
     raise MetricError(f"unknown team {given!r}", hint=f"teams are: {listed or '(none imported)'}")
 
 
+def names(store: Store, table: str) -> dict[str, str]:
+    """id → name (the id where there is none) of the ``teams`` or ``people`` that ``store`` may see."""
+    key = {"teams": "team_id", "people": "person_id"}[table]
+    rows = store.table(table)
+    found = store.execute(rows.select(key, name=rows.name.fill_null(rows[key])))
+    return dict(zip(found[key].to_pylist(), found["name"].to_pylist(), strict=True))
+
+
 def team_name(store: Store, team_id: str | None) -> str | None:
     """The team's name for people to read (its id when it has none)."""
     if team_id is None:
