@@ -153,6 +153,20 @@ def open_view() -> ScopedStore:
         raise
 
 
+def only_as_self(store: Store, given: str, option: str) -> None:
+    """With `--as`, a person records only as themself (their kudos, answers and obstacles)."""
+    if not _state.get("as"):
+        return
+    from salesvelocity.scope import ScopeError, actor_for, find_person
+
+    actor = actor_for(store, str(_state["as"]))
+    if find_person(store, given)["person_id"] != actor.person_id:
+        raise ScopeError(
+            f"{actor.name} records only as themself, and {option} {given} is someone else",
+            hint=f"use {option} {actor.person_id}, or leave --as out to record as the admin",
+        )
+
+
 def view_of(store: Store) -> ScopedStore:
     """An open store as the person of `--as` sees it."""
     from salesvelocity.scope import ADMIN, ScopedStore, actor_for

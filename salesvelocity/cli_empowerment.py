@@ -17,12 +17,15 @@ from salesvelocity.cli import (
     app,
     check_output,
     console,
+    only_as_self,
     open_store,
     open_view,
     parse_day,
     settings,
     to_json,
+    view_of,
 )
+from salesvelocity.errors import SalesVelocityError
 from salesvelocity.i18n import _
 from salesvelocity.i18n import day as show_day
 
@@ -57,6 +60,7 @@ def recognise(
     from salesvelocity.empowerment.recognition import recognise as record
 
     store = open_store(create=True)
+    only_as_self(store, given_by, "--from")
     recognition_id = record(store, given_by, given_to, message, deal)
     store.close()
     console.print(f"recorded {recognition_id}: {given_by} → {given_to}", highlight=False)
@@ -72,6 +76,7 @@ def pulse_answer(
     from salesvelocity.empowerment.pulse import record_response
 
     store = open_store(create=True)
+    only_as_self(store, person, "--person")
     record_response(store, person, question, score, questions=settings().pulse_questions)
     store.close()
     console.print("answer recorded anonymously — thank you")
@@ -155,6 +160,7 @@ def obstacle_raise(
     from salesvelocity.empowerment.obstacles import raise_obstacle
 
     store = open_store(create=True)
+    only_as_self(store, raised_by, "--by")
     obstacle_id = raise_obstacle(store, raised_by, title, category, deal)
     store.close()
     console.print(f"raised {obstacle_id}: {title}", highlight=False)
@@ -170,6 +176,12 @@ def obstacle_respond(
     from salesvelocity.empowerment.obstacles import respond
 
     store = open_store(write=True)
+    seen = view_of(store).detail().table("obstacles")  # with --as: only an obstacle that person sees
+    if not store.value(seen.filter(seen.obstacle_id == obstacle_id).count()):
+        store.close()
+        raise SalesVelocityError(
+            f"unknown obstacle {obstacle_id!r}", hint="`salesvelocity obstacle list` shows the obstacles you see"
+        )
     respond(store, obstacle_id, resolve=resolve, resolution=resolution)
     store.close()
     console.print(f"{obstacle_id} {'resolved' if resolve else 'acknowledged'}")

@@ -311,3 +311,24 @@ def test_the_cli_as_option_shows_what_that_person_sees(company, tmp_path):
         text=True,
     )
     assert refused.returncode == 1 and "outside what Ann may see" in refused.stderr
+
+
+def test_with_as_a_person_records_only_as_themself(company, tmp_path):
+    import shutil
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(company.location, db)
+
+    def cli(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "salesvelocity.cli", "--db", str(db), *args], capture_output=True, text=True
+        )
+
+    refused = cli("--as", "Ann", "pulse", "answer", "--person", "B1", "--question", "support", "--score", "2")
+    assert refused.returncode == 1 and "Ann records only as themself" in refused.stderr
+    assert cli("--as", "Ann", "obstacle", "raise", "--by", "A1", "no demo licence").returncode == 0
+    assert cli("--as", "Ann", "recognise", "--from", "B1", "--to", "A1", "thanks").returncode == 1
+    not_hers = cli("--as", "Ann", "obstacle", "respond", "o2")
+    assert not_hers.returncode == 1 and "unknown obstacle 'o2'" in not_hers.stderr
+    assert cli("--as", "Mona", "obstacle", "respond", "o1").returncode == 0
+    assert cli("--as", "Max", "obstacle", "respond", "o1").returncode == 1
