@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import ibis.expr.types as ir
 
 from salesvelocity.errors import SalesVelocityError
+from salesvelocity.i18n import N_, _
 from salesvelocity.metrics.scope import Reach, scoped_table
 from salesvelocity.store import Store
 
@@ -110,6 +111,19 @@ def reach_of(store: Store, actor: Actor) -> tuple[Reach, Reach]:
         seen |= more_people
     reach = Reach.of(seen, managed)
     return reach, reach
+
+
+VIEWS = {
+    "rep": N_("as {name} sees it: their own deals, and their team's figures"),
+    "manager": N_("as {name} sees it: the people and teams they manage"),
+    "exec": N_("as {name} sees it: every team's figures, no one person by person"),
+}
+
+
+def view_line(store) -> str | None:
+    """Whose view an output shows, for its header (None for the admin's whole view)."""
+    actor = getattr(store, "actor", ADMIN)
+    return _(VIEWS[actor.role], name=actor.name) if actor.role in VIEWS else None
 
 
 def for_grouping(store, by: str | None):

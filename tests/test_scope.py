@@ -303,8 +303,9 @@ def test_the_cli_as_option_shows_what_that_person_sees(company, tmp_path):
         text=True,
     )
     assert done.returncode == 0, done.stderr
-    velocity = json.loads(done.stdout)["sections"]["velocity"]
-    assert [r["label"] for r in velocity] == ["Alpha"]
+    report = json.loads(done.stdout)
+    assert [r["label"] for r in report["sections"]["velocity"]] == ["Alpha"]
+    assert report["viewer"] == "as Ann sees it: their own deals, and their team's figures"
     refused = subprocess.run(
         [sys.executable, "-m", "salesvelocity.cli", "--db", company.location, "--as", "Ann", "trend", "--team", "Beta"],
         capture_output=True,

@@ -72,6 +72,8 @@ class Report:
     no_data: dict[str, str] = field(default_factory=dict)
     headline: Headline | None = None
     currency: str = "EUR"
+    #: whose view this is, when not the whole company's ("as Ann sees it: …")
+    viewer: str | None = None
 
     @property
     def last_day(self) -> date:
@@ -85,6 +87,7 @@ class Report:
             "by": self.by,
             "team": self.team,
             "team_name": self.team_name,
+            "viewer": self.viewer,
             "currency": self.currency,
             "notes": self.notes,
             "no_data": self.no_data,
@@ -145,7 +148,7 @@ def build_report(
     end = end or (start + timedelta(days=DEFAULT_DAYS) if start and not end else default_end)
     start = start or end - timedelta(days=DEFAULT_DAYS)
     window = Window.of(start, end)
-    from salesvelocity.scope import for_grouping
+    from salesvelocity.scope import for_grouping, view_line
 
     store = for_grouping(store, by)
     scoped = store
@@ -157,6 +160,7 @@ def build_report(
     detail_tables = tables if detail is store else Memo(TeamScope(detail, team) if team else detail)
     as_of = window.end
     report = Report(window.start, window.end, as_of, by, team, team_name=team_name(store, team))
+    report.viewer = view_line(store)
 
     lead_by = by if by in LEAD_GROUPINGS or by is None else None
     if lead_by != by:

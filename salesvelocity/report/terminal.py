@@ -38,6 +38,8 @@ def render_funnel(report: Report, console: Console) -> None:
             style="bold",
         )
     )
+    if report.viewer:
+        console.print(Text(report.viewer, style="italic"))
     render_headline(report, console)
     for note in report.notes:
         console.print(Text(_("note: {note}", note=note), style="yellow"))
