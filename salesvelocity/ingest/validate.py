@@ -259,22 +259,29 @@ def stage_and_validate(
 
             # 1. One pass parses every value into its type and flags rows that break a value rule
             # (required, type, allowed values, range); the detailed listing runs only if any did.
+            # Each value is parsed once, in the inner query (_x<i>), beside its text (_v<i>): the checks
+            # read both, so a timestamp parse is not repeated for every rule that looks at it.
             staging = f"_sv_stage_{run}_{table}"
+            position = {c.name: i for i, c in enumerate(spec.columns)}
+            parsed = ", ".join(
+                f"{_q(c.name)} AS _v{i}, {typed_sql(c, _q(c.name))} AS _x{i}" for i, c in enumerate(spec.columns)
+            )
             typed = ", ".join(
-                f"COALESCE({typed_sql(c, _q(c.name))}, {_lit(c.default)}) AS {_q(c.name)}"
+                f"COALESCE(_x{i}, {_lit(c.default)}) AS {_q(c.name)}"
                 if c.default is not None
-                else f"{typed_sql(c, _q(c.name))}::{SQL_TYPES[c.type]} AS {_q(c.name)}"
-                for c in spec.columns
+                else f"_x{i}::{SQL_TYPES[c.type]} AS {_q(c.name)}"
+                for i, c in enumerate(spec.columns)
             )
             flags = (
                 " OR ".join(
-                    f"COALESCE({_subst(cond, _q(col.name), typed_sql(col, _q(col.name)))}, false)"
+                    f"COALESCE({_subst(cond, f'_v{position[col.name]}', f'_x{position[col.name]}')}, false)"
                     for col, cond, _m, _f in checks
                 )
                 or "false"
             )
             store.sql(
-                f"CREATE TEMP TABLE {staging} AS SELECT _file, _part, _row, {typed}, ({flags}) AS _bad FROM {text}"
+                f"CREATE TEMP TABLE {staging} AS SELECT _file, _part, _row, {typed}, ({flags}) AS _bad "
+                f"FROM (SELECT _file, _part, _row, {parsed} FROM {text})"
             )
             result.tables[table] = staging
             notes, repeated = _settle_duplicates(store, table, staging, on_duplicate)
