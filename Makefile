@@ -3,12 +3,12 @@ VENV   ?= .venv
 PYTHON ?= python3
 BIN     = $(VENV)/bin
 
-.PHONY: demo test lint bench browser clean
+.PHONY: demo test lint bench browser postgres clean
 
 demo: $(VENV)/.installed
 	$(BIN)/salesvelocity demo
 
-test: $(VENV)/.installed browser
+test: $(VENV)/.installed browser postgres
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed
@@ -33,6 +33,12 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Chromium is missing: run 'sudo apt-get install chromium' (browser tests need /usr/bin/chromium)"; exit 1; fi; }
+
+# Server-mode tests start a private PostgreSQL server from Debian's binaries; install them when missing.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "PostgreSQL is missing: run 'sudo apt-get install postgresql' (server-mode tests start a private server)"; exit 1; fi; }
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache salesvelocity.duckdb salesvelocity-report.html

@@ -452,7 +452,7 @@ def demo(
         tables = generate(deals, seed, day, pulse_key=load_key(store, create=True))
         bar.update(task, description="loading into the database")
         load_demo(store, tables)
-        store.sql("INSERT OR REPLACE INTO _salesvelocity_meta VALUES ('demo', ?)", [f"seed={seed} as_of={day}"])
+        store.set_meta("demo", f"seed={seed} as_of={day}")
         if export:
             bar.update(task, description=escape(f"writing CSV files to {export}"))
             write_files(tables, export, force=force, protected=protected())
@@ -785,8 +785,8 @@ def protected(*inputs: Path | None) -> dict[Path, str]:
     from salesvelocity.store import parse_url
 
     found: dict[Path, str] = {}
-    _kind, location = parse_url(settings().db)
-    if location != ":memory:":
+    kind, location = parse_url(settings().db)
+    if kind == "duckdb" and location != ":memory:":
         found[Path(location)] = "the database"
         found[Path(location + ".wal")] = "the database's write-ahead log"
     for given in inputs:

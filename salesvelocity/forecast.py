@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 import ibis
 import numpy as np
 
-from salesvelocity.metrics.common import Tables
+from salesvelocity.metrics.common import Tables, run
 
 DEFAULT_HISTORY_DAYS = 84
 DEFAULT_TRIALS = 10_000
@@ -65,7 +65,7 @@ def daily_throughput(
     won = deals.filter(deals.status == "won", deals.closed_at >= start, deals.closed_at < end)
     value = won.amount.cast("float64").fill_null(0.0) if metric == "amount" else ibis.literal(1.0)
     won = won.mutate(day=won.closed_at.date(), value=value)
-    per_day = won.group_by("day").agg(total=won.value.sum()).to_pyarrow().to_pylist()
+    per_day = run(tables, won.group_by("day").agg(total=won.value.sum()))
     series = np.zeros(history_days)
     first = start.date()
     for row in per_day:

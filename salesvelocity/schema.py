@@ -17,7 +17,7 @@ SQL_TYPES = {
     "date": "DATE",
     "int": "INTEGER",
     "decimal": "DECIMAL(18,2)",
-    "float": "DOUBLE",
+    "float": "DOUBLE PRECISION",
 }
 
 #: How a value of each type must be written in a canonical file (used in error messages).

@@ -52,7 +52,9 @@ def parse_url(url: str | Path) -> tuple[str, str]:
         # duckdb:///relative.duckdb and duckdb:////abs/path.duckdb, as SQLAlchemy spells them.
         location = text[len("duckdb:///") :] if text.startswith("duckdb:///") else parsed.path
         return "duckdb", location or ":memory:"
-    if parsed.scheme in ("postgres", "postgresql", "pyspark"):
+    if parsed.scheme in ("postgres", "postgresql"):
+        return "postgres", text
+    if parsed.scheme == "pyspark":
         raise StoreError(
             f"database URL {text!r}: the {parsed.scheme} backend is not available in this release",
             hint="use a DuckDB file (the default), e.g. --db salesvelocity.duckdb",
@@ -65,6 +67,9 @@ def parse_url(url: str | Path) -> tuple[str, str]:
 
 class Store:
     """An open salesvelocity database. Use ``connect()`` rather than constructing one directly."""
+
+    #: The engine underneath, and the SQL dialect it speaks.
+    kind = "duckdb"
 
     def __init__(self, backend: DuckDBBackend, location: str, zone: str = UTC_NAME) -> None:
         self.backend = backend
@@ -97,7 +102,8 @@ class Store:
     # -- schema -----------------------------------------------------------------------------
     def schema_version(self) -> int | None:
         exists = self.sql(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [META_TABLE]
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?",
+            [META_TABLE],
         ).fetchone()[0]
         if not exists:
             return None
@@ -106,7 +112,8 @@ class Store:
 
     def has_other_tables(self) -> bool:
         """Whether the database holds any table (used to refuse a foreign database that lacks our schema)."""
-        return bool(self.sql("SELECT count(*) FROM information_schema.tables").fetchone()[0])
+        found = self.sql("SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()")
+        return bool(found.fetchone()[0])
 
     def initialise(self) -> int:
         """Create missing tables or migrate an older schema in place; return the version found before."""
@@ -123,7 +130,7 @@ class Store:
                     self.sql(table.ddl())
             else:
                 migrate(self, found)
-            self.sql(f"INSERT OR REPLACE INTO {META_TABLE} VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+            self.set_meta("schema_version", str(SCHEMA_VERSION))
         return found or 0
 
     # -- reading ----------------------------------------------------------------------------
@@ -159,6 +166,11 @@ class Store:
         """Whether table ``name`` holds any row at all: a feature nobody records has no data, not zeros."""
         return bool(self.count(name))
 
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a value of the metadata table (in SQL both engines speak)."""
+        self.sql(f"DELETE FROM {META_TABLE} WHERE key = ?", [key])
+        self.sql(f"INSERT INTO {META_TABLE} VALUES (?, ?)", [key, value])
+
     def count(self, name: str) -> int:
         return int(self.sql(f'SELECT count(*) FROM "{name}"').fetchone()[0])
 
@@ -184,7 +196,7 @@ class Store:
         return sql, table.cast(expr.schema().to_pyarrow())
 
     def to_sql(self, expr: ibis.Expr) -> str:
-        return str(ibis.to_sql(expr, dialect="duckdb"))
+        return str(ibis.to_sql(expr, dialect=self.kind))
 
     def close(self) -> None:
         self.backend.disconnect()
@@ -332,6 +344,10 @@ def connect(
         zone = zone_name(timezone)
     except ValueError as exc:
         raise StoreError(f"reporting time zone: {exc}", hint="set `timezone` in salesvelocity.toml") from None
+    if kind == "postgres":
+        from salesvelocity.store_postgres import connect_postgres
+
+        return connect_postgres(location, create=create, zone=zone)  # the server lets readers and writers share
     if read_only and location != ":memory:":
         return _connect_read_only(location, zone, wait, on_wait)
     new_file = False

@@ -79,3 +79,21 @@ def small_files(tmp_path: Path) -> Path:
     write_csv(folder, "people", *PEOPLE)
     write_csv(folder, "deals", DEAL_HEADER, DEALS)
     return folder
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A private PostgreSQL server for the whole run (tests/postgres_server.py); yields its admin URL."""
+    from tests.postgres_server import private_server
+
+    with private_server() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server, request):
+    """A new, empty database on the private server for one test (or module), dropped after."""
+    from tests.postgres_server import fresh_database
+
+    with fresh_database(postgres_server) as url:
+        yield url

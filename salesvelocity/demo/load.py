@@ -14,7 +14,11 @@ from salesvelocity.store import Store
 
 
 def load_demo(store: Store, tables: dict[str, pa.Table]) -> None:
-    """Replace the store's contents with ``tables`` in one transaction (bulk Arrow insert)."""
+    """Replace the store's contents with ``tables`` in one transaction (bulk Arrow insert; on a server,
+    staged in DuckDB and published with COPY)."""
+    if store.kind != "duckdb":
+        store.through_duckdb(lambda scratch: load_demo(scratch, tables), lambda _none: LOAD_ORDER, write=True)
+        return
     with store.transaction():
         for name in reversed(LOAD_ORDER):
             store.sql(f'DELETE FROM "{name}"')

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+import ibis
 import ibis.expr.types as ir
 
 from salesvelocity.empowerment.obstacles import open_obstacles
@@ -216,7 +217,7 @@ def answered_within(tables: Tables, window: Window, hours: float) -> ir.Table:
     in_time = obstacles.first_response_at.notnull() & (
         days_between(obstacles.first_response_at, obstacles.raised_at) * 24 <= hours
     )
-    return obstacles.group_by("team_id").agg(value=in_time.cast("float64").mean())
+    return obstacles.group_by("team_id").agg(value=ibis.ifelse(in_time, 1.0, 0.0).mean())
 
 
 def _per_team(store: Store, expr: ir.Table) -> dict[str, object]:

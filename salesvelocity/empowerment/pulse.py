@@ -187,7 +187,7 @@ def pulse_results(
         total=responses.score.sum().cast("float64"),
         promoters=((responses.score >= 9) & is_enps).sum().cast("int64"),
         detractors=((responses.score <= 6) & is_enps).sum().cast("int64"),
-        unverified=(responses.who == UNVERIFIED).any().cast("int64"),
+        unverified=ibis.ifelse(responses.who == UNVERIFIED, 1, 0).max().cast("int64"),
     )
     # Company-wide distinct respondents per question and period (a person counts once across teams).
     everyone = responses.group_by(["question_id", "period"]).agg(respondents=responses.who.nunique().cast("int64"))

@@ -106,9 +106,7 @@ def load_key(store, create: bool = False) -> bytes | None:
             hint="use the key file (or SALESVELOCITY_PULSE_KEY) that belongs to this database",
         )
     if stored is None and create:
-        from salesvelocity.store import META_TABLE
-
-        store.sql(f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?)", [META_KEY_ID, key_id(key)])
+        store.set_meta(META_KEY_ID, key_id(key))
     return key
 
 

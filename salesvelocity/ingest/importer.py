@@ -198,6 +198,14 @@ def import_paths(
     """
     if on_duplicate not in ON_DUPLICATE:
         raise ValueError(f"on_duplicate must be one of {', '.join(ON_DUPLICATE)}")
+    if store.kind != "duckdb":  # a server: validate and stage in DuckDB, then publish what changed at once
+        options = dict(source=source, mapping=mapping, dry_run=dry_run, quarantine=quarantine, progress=progress)
+        options |= dict(protected=protected, force=force, merge=merge, on_duplicate=on_duplicate)
+        return store.through_duckdb(
+            lambda scratch: import_paths(scratch, paths, **options),
+            lambda result: [t for t, counts in result.tables.items() if counts.new or counts.updated],
+            write=not dry_run,
+        )
     say = progress or (lambda _m: None)
     paths = list(paths)
     keep = dict(protected or {}) | {p: "an input of this import" for p in _expand(paths)}

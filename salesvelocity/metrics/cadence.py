@@ -81,7 +81,8 @@ def period_of(column: ir.TimestampValue, cadence: str, anchor: date = DEFAULT_AN
     origin = _epoch(anchor)
     step = SPRINT_DAYS * 86400
     index = ((column.epoch_seconds() - origin) / step).floor().cast("int64")
-    return (index * step + origin).as_timestamp("s")
+    # anchor + whole sprints as a day interval: an operation every engine compiles
+    return ibis.literal(datetime.combine(anchor, time.min)) + (index * SPRINT_DAYS).as_interval("D")
 
 
 def _epoch(day: date) -> int:

@@ -34,6 +34,14 @@ def zone_of(tables: Tables) -> str:
     return getattr(tables, "zone", UTC_NAME)
 
 
+def run(tables: Tables, expr: ir.Table) -> list[dict]:
+    """Execute a small aggregate through the store under ``tables`` (whatever wraps it); rows as dicts."""
+    while not hasattr(tables, "execute") and hasattr(tables, "tables"):
+        tables = tables.tables
+    found = tables.execute(expr) if hasattr(tables, "execute") else expr.to_pyarrow()
+    return found.to_pylist()
+
+
 def memoised(tables: Tables, key: str, build) -> ir.Table:
     """``build()``, materialised once in the engine when ``tables`` is a ``Memo``; else the expression."""
     cached = getattr(tables, "cached", None)

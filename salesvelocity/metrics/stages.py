@@ -17,7 +17,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from salesvelocity.metrics.common import ALL, Tables, days_between, deals_with_group, memoised
+from salesvelocity.metrics.common import ALL, Tables, days_between, deals_with_group, memoised, run
 
 KIND_SHARE = 0.9
 
@@ -55,12 +55,12 @@ def _catalog(tables: Tables) -> ir.Table:
         else_="open",
     )
     inferred = inferred.mutate(kind=kind, probability=ibis.null("float64"))
-    inferred = inferred.join(_precedence(visits, order), ["pipeline", "stage"])
+    inferred = inferred.join(_precedence(tables, visits, order), ["pipeline", "stage"])
     inferred = inferred.select("pipeline", "stage", "position", "kind", "probability")
     return declared.union(inferred)
 
 
-def _precedence(visits: ir.Table, order: ir.Table) -> ir.Table:
+def _precedence(tables: Tables, visits: ir.Table, order: ir.Table) -> ir.Table:
     """Each inferred stage's position: a topological order of the observed transitions.
 
     A transition is a deal's move from one stage to the next stage it enters for the first time (re-entries
@@ -72,8 +72,8 @@ def _precedence(visits: ir.Table, order: ir.Table) -> ir.Table:
     first = visits.group_by(["deal_id", "pipeline", "stage"]).agg(first=visits.entered_at.min())
     following = first.stage.lead().over(ibis.window(group_by=first.deal_id, order_by=[first.first, first.stage]))
     moves = first.mutate(following=following).filter(ibis._.following.notnull())
-    edges = moves.group_by(["pipeline", "stage", "following"]).agg(n=moves.count()).to_pyarrow().to_pylist()
-    nodes = order.select("pipeline", "stage", "avg_offset").to_pyarrow().to_pylist()
+    edges = run(tables, moves.group_by(["pipeline", "stage", "following"]).agg(n=moves.count()))
+    nodes = run(tables, order.select("pipeline", "stage", "avg_offset"))
     rows: dict[str, list[str]] = {"pipeline": [], "stage": [], "position": []}
     for pipeline in sorted({n["pipeline"] for n in nodes}, key=str):
         offset = {n["stage"]: n["avg_offset"] for n in nodes if n["pipeline"] == pipeline}

@@ -23,12 +23,13 @@ def deal_stage_durations(tables: Tables, by: str | None = None) -> ir.Table:
     def build() -> ir.Table:
         visits = stage_visits(tables, by)
         done = visits.filter(visits.kind == "open", visits.days.notnull())
-        # Grouping by the two keys and carrying the deal's other facts is cheaper than grouping by all.
+        # Grouping by the two keys and carrying the deal's other facts (one value per deal: min() picks it on
+        # every engine) is cheaper than grouping by all.
         return done.group_by(["deal_id", "stage"]).agg(
-            group=done.group.arbitrary(),
-            status=done.status.arbitrary(),
-            pipeline=done.pipeline.arbitrary(),
-            position=done.position.arbitrary(),
+            group=done.group.min(),
+            status=done.status.min(),
+            pipeline=done.pipeline.min(),
+            position=done.position.min(),
             days=done.days.sum(),
             last_exit=done.exited_at.max(),
         )

@@ -171,10 +171,13 @@ def build_report(
 
     won = won_cycles(tables, window, None)
     won = won.mutate(_h=won.deal_id.hash())
+    # A sample by hash when there are more won deals than points a chart can hold (each engine hashes
+    # its own way, so beyond the limit the sample differs by engine); shown in deal order.
     scatter = (
         won.order_by(won._h)
         .limit(SCATTER_LIMIT)
         .select("deal_id", "closed_at", "cycle_days", amount=won.amount.cast("float64"))
+        .order_by("deal_id")
     )
     stuck = aging_deals(detail_tables, as_of, None)
     stuck = stuck.filter(stuck.flag.isin(["stuck", "at risk"])).limit(STUCK_LIST_LIMIT)
