@@ -780,6 +780,47 @@ def annotate(
     store.close()
 
 
+class FileFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+#: Individual pulse answers never leave the store (design §5): an export leaves them out.
+NOT_EXPORTED = ("pulse_responses",)
+
+
+@app.command()
+def export(
+    folder: Annotated[Path, typer.Argument(help="The folder to write, one canonical file per table.")],
+    fmt: Annotated[FileFormat, typer.Option("--format", help="csv or parquet.")] = FileFormat.csv,
+    force: Annotated[bool, typer.Option("--force", help="Replace the files of a folder that is not empty.")] = False,
+) -> None:
+    """Write the database's tables as canonical files that `salesvelocity import FOLDER` reads back.
+
+    Times are written in UTC. Pulse answers stay in the database: individual answers never leave the
+    store. Use it for a backup, to move from a DuckDB file to a PostgreSQL server (export here, import
+    there), or to hand the tables to another tool. With --as, only the rows that person may see one by one.
+    """
+    from salesvelocity.schema import LOAD_ORDER
+    from salesvelocity.store import connect as open_database
+
+    found = settings()
+    store = open_database(found.db, create=False, read_only=True, wait=found.lock_wait_seconds)  # UTC, as stored
+    try:
+        view = view_of(store).detail()
+        tables = {name: store.execute(view.table(name)) for name in LOAD_ORDER if name not in NOT_EXPORTED}
+    finally:
+        store.close()
+    from salesvelocity.demo import write_files
+
+    written = write_files(tables, folder, fmt.value, force=force, protected=protected())
+    rows = sum(t.num_rows for t in tables.values())
+    console.print(
+        f"wrote {len(written)} files ({rows:,} rows) to {folder.resolve()}; pulse answers stay in the database",
+        highlight=False,
+    )
+
+
 def protected(*inputs: Path | None) -> dict[Path, str]:
     """The paths a command must never write: the database (and its log) and the command's own inputs."""
     from salesvelocity.store import parse_url

@@ -47,6 +47,8 @@ def parse_url(url: str | Path) -> tuple[str, str]:
         return "duckdb", ":memory:"
     if "://" not in text:
         return "duckdb", text
+    if text.split("://", 1)[0].lower() in ("pyspark", "spark"):  # local[2] is no host urlparse accepts
+        return "pyspark", text
     parsed = urlparse(text)
     if parsed.scheme == "duckdb":
         # duckdb:///relative.duckdb and duckdb:////abs/path.duckdb, as SQLAlchemy spells them.
@@ -54,14 +56,9 @@ def parse_url(url: str | Path) -> tuple[str, str]:
         return "duckdb", location or ":memory:"
     if parsed.scheme in ("postgres", "postgresql"):
         return "postgres", text
-    if parsed.scheme == "pyspark":
-        raise StoreError(
-            f"database URL {text!r}: the {parsed.scheme} backend is not available in this release",
-            hint="use a DuckDB file (the default), e.g. --db salesvelocity.duckdb",
-        )
     raise StoreError(
         f"database URL {text!r}: unknown scheme {parsed.scheme!r}",
-        hint="use a path to a DuckDB file or duckdb:///path/to/file.duckdb",
+        hint="use a DuckDB file path, postgresql://user:password@host:5432/dbname or pyspark://local[2]?path=DIR",
     )
 
 
@@ -146,9 +143,13 @@ class Store:
             table = self.backend.table(name)
             if self.zone != UTC_NAME:
                 moments = [c.name for c in TABLES[name].columns if c.type == "timestamp" and not c.to_day]
-                table = table.mutate(**{c: wall_clock(table[c], self.zone) for c in moments})
+                table = table.mutate(**{c: self.wall_clock(table[c]) for c in moments})
             self._tables[name] = table
         return self._tables[name]
+
+    def wall_clock(self, column: ibis.Value) -> ibis.Value:
+        """A stored (UTC) timestamp column as the reporting zone's wall clock shows it."""
+        return wall_clock(column, self.zone)
 
     def detail(self) -> Store:
         """The rows that may be shown one by one: all of them (a ``ScopedStore`` narrows this)."""
@@ -344,6 +345,10 @@ def connect(
         zone = zone_name(timezone)
     except ValueError as exc:
         raise StoreError(f"reporting time zone: {exc}", hint="set `timezone` in salesvelocity.toml") from None
+    if kind == "pyspark":
+        from salesvelocity.store_spark import connect_spark
+
+        return connect_spark(location, zone)
     if kind == "postgres":
         from salesvelocity.store_postgres import connect_postgres
 

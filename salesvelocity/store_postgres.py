@@ -63,6 +63,15 @@ class PostgresStore(Store):
             yield
         self._tables.clear()
 
+    def initialise(self) -> int:
+        """Create or check the tables, plus an index on each table's key: the planner joins deals, stage
+        changes and people on them (DuckDB needs none; PostgreSQL scans and sorts without)."""
+        found = super().initialise()
+        for table in TABLES.values():
+            keys = ", ".join(f'"{k}"' for k in table.key)
+            self.sql(f'CREATE INDEX IF NOT EXISTS "{table.name}_key" ON "{table.name}" ({keys})')
+        return found
+
     def execute(self, expr: ibis.Table):
         """Run ``expr`` on the server; the (small, aggregated) result as a pyarrow Table typed as ``expr``.
 
@@ -122,6 +131,8 @@ class PostgresStore(Store):
                     while chunk := f.read(CHUNK):
                         copy.write(chunk)
                 path.unlink()
+        for name in names:
+            self.sql(f'ANALYZE "{name}"')  # fresh statistics for the planner, after the commit
 
     def through_duckdb(self, work: Callable[[Store], object], tables: Callable[[object], Iterable[str]], write: bool):
         """Run ``work`` on an in-memory DuckDB copy of the database; publish ``tables(result)`` if ``write``."""

@@ -190,3 +190,19 @@ def test_a_database_with_other_tables_is_never_written(postgres_url):
             r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
         ]
     assert tables == ["invoices"]
+
+
+def test_export_from_a_file_and_import_into_a_server_gives_the_same_report(postgres_url, tmp_path):
+    db = tmp_path / "demo.duckdb"
+    with sv.connect(db) as store:
+        load_demo(store, generate(1500, 3, TODAY))
+    done = _cli(str(db), "export", str(tmp_path / "tables"), "--format", "parquet")
+    assert done.returncode == 0, done.stderr
+    assert "pulse answers stay in the database" in done.stdout
+    assert not (tmp_path / "tables" / "pulse_responses.parquet").exists()
+    done = _cli(postgres_url, "import", str(tmp_path / "tables"))
+    assert done.returncode == 0, done.stderr
+    with sv.connect(db, read_only=True) as file, sv.connect(postgres_url, create=False) as server:
+        here, there = (build_report(s, today=TODAY, over_time=False) for s in (file, server))
+    for section, table in here.sections.items():
+        assert close(table.to_pylist(), there.sections[section].to_pylist()), section

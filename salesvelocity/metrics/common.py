@@ -34,6 +34,15 @@ def zone_of(tables: Tables) -> str:
     return getattr(tables, "zone", UTC_NAME)
 
 
+def _underneath(tables: Tables, name: str, default):
+    """Attribute ``name`` of the first of ``tables`` and the views it wraps that has it."""
+    while not hasattr(tables, name) and hasattr(tables, "tables"):
+        tables = tables.tables
+    while not hasattr(tables, name) and hasattr(tables, "store"):
+        tables = tables.store
+    return getattr(tables, name, default)
+
+
 def run(tables: Tables, expr: ir.Table) -> list[dict]:
     """Execute a small aggregate through the store under ``tables`` (whatever wraps it); rows as dicts."""
     while not hasattr(tables, "execute") and hasattr(tables, "tables"):
@@ -63,6 +72,8 @@ class Memo:
         return self.tables.table(name)
 
     def cached(self, key: str, build) -> ir.Table:
+        if not _underneath(self.tables, "caches", True):
+            return build()  # an engine whose Ibis backend cannot cache every expression (Spark: memtables)
         if key not in self._cache:
             self._cache[key] = build().cache()
         return self._cache[key]
