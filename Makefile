@@ -3,12 +3,12 @@ VENV   ?= .venv
 PYTHON ?= python3
 BIN     = $(VENV)/bin
 
-.PHONY: demo test lint bench browser postgres clean
+.PHONY: demo test lint bench browser postgres java clean
 
 demo: $(VENV)/.installed
 	$(BIN)/salesvelocity demo
 
-test: $(VENV)/.installed browser postgres
+test: $(VENV)/.installed browser postgres java
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed
@@ -39,6 +39,12 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	  else echo "PostgreSQL is missing: run 'sudo apt-get install postgresql' (server-mode tests start a private server)"; exit 1; fi; }
+
+# The Spark tests run a local Spark session, which needs a Java runtime (17 or newer).
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else echo "Java is missing: run 'sudo apt-get install openjdk-17-jre-headless' (the Spark tests need it)"; exit 1; fi; }
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache salesvelocity.duckdb salesvelocity-report.html

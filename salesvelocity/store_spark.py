@@ -123,6 +123,10 @@ def connect_spark(url: str, zone: str = UTC_NAME) -> SparkStore:
             .config("spark.ui.enabled", "false")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.ansi.enabled", "false")
+            # Spark's default of 200 shuffle partitions is for clusters; a report's aggregates are small.
+            .config("spark.sql.shuffle.partitions", query.get("partitions", ["8"])[0])
+            .config("spark.sql.adaptive.enabled", "true")
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .getOrCreate()
         )
     except Exception as exc:
