@@ -32,6 +32,11 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
+def stamp() -> str:
+    """When an output was made, for its footer: this minute in UTC, saying so."""
+    return f"{now():%Y-%m-%d %H:%M} UTC"
+
+
 def local_now(zone: str = UTC_NAME) -> datetime:
     """This moment as the wall clock of ``zone`` shows it (naive), to the second."""
     if zone == UTC_NAME:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 import salesvelocity
+from salesvelocity import clock
 from salesvelocity.empowerment.health import EMPOWERED, PersonHealth, TeamBalance
 from salesvelocity.i18n import _, language
 from salesvelocity.report.html import PALETTE, _div, _env
@@ -74,5 +75,5 @@ def health_page(teams: list[TeamBalance], people: list[PersonHealth], day: date)
         plotlyjs=get_plotlyjs(),
         version=salesvelocity.__version__,
         lang=language(),
-        generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
+        generated=clock.stamp(),
     )

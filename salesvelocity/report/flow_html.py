@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 import salesvelocity
+from salesvelocity import clock
 from salesvelocity.i18n import _, day, language
 from salesvelocity.output import fmt_number
 from salesvelocity.report.forecast_view import ForecastResult
@@ -180,7 +181,7 @@ def _page(title: str, body: list[tuple[str, str]], notes: list[str]) -> str:
         notes=notes,
         plotlyjs=get_plotlyjs(),
         version=salesvelocity.__version__,
-        generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
+        generated=clock.stamp(),
         lang=language(),
     )
 

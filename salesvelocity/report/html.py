@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -12,6 +11,7 @@ from markupsafe import Markup, escape
 from plotly.offline import get_plotlyjs
 
 import salesvelocity
+from salesvelocity import clock
 from salesvelocity.i18n import _, language
 from salesvelocity.output import NO_DATA, fmt_number
 from salesvelocity.report.build import Report
@@ -262,7 +262,7 @@ def render_html(report: Report) -> str:
         },
         over=over_time_charts(report),
         quadrant=_quadrant(report),
-        generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
+        generated=clock.stamp(),
         version=salesvelocity.__version__,
         no_data=NO_DATA,
         currency=report.currency,
