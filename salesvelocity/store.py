@@ -396,10 +396,7 @@ def connect(
                 store = _rewrite(store)  # the migration deleted a secret: no copy may stay in free blocks
     except duckdb.Error as exc:
         store.close()
-        raise StoreError(
-            f"cannot read {location}: {str(exc).splitlines()[0]}",
-            hint="the file may be damaged: restore it from a backup, or rebuild it with `salesvelocity import`",
-        ) from exc
+        raise _damaged(location, exc) from exc
     except BaseException:
         store.close()
         raise
@@ -410,6 +407,13 @@ def connect(
             hint="run `salesvelocity init` on it first",
         )
     return store
+
+
+def _damaged(location: str, exc: Exception) -> StoreError:
+    return StoreError(
+        f"cannot read {location}: {str(exc).splitlines()[0]}",
+        hint="the file may be damaged: restore it from a backup, or rebuild it with `salesvelocity import`",
+    )
 
 
 def _connect_read_only(location: str, zone: str, wait: float, on_wait) -> Store:
@@ -432,10 +436,7 @@ def _connect_read_only(location: str, zone: str, wait: float, on_wait) -> Store:
             version = store.schema_version()
         except duckdb.Error as exc:
             store.close()
-            raise StoreError(
-                f"cannot read {location}: {str(exc).splitlines()[0]}",
-                hint="the file may be damaged: restore it from a backup, or rebuild it with `salesvelocity import`",
-            ) from exc
+            raise _damaged(location, exc) from exc
         if version == SCHEMA_VERSION:
             return store
         store.close()
