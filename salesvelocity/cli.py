@@ -815,10 +815,8 @@ def export(
 
     written = write_files(tables, folder, fmt.value, force=force, protected=protected())
     rows = sum(t.num_rows for t in tables.values())
-    console.print(
-        f"wrote {len(written)} files ({rows:,} rows) to {folder.resolve()}; pulse answers stay in the database",
-        highlight=False,
-    )
+    console.print(f"wrote {len(written)} files ({rows:,} rows) to {folder.resolve()}", highlight=False, soft_wrap=True)
+    console.print("pulse answers stay in the database: individual answers never leave it", highlight=False)
 
 
 def protected(*inputs: Path | None) -> dict[Path, str]:
