@@ -79,3 +79,14 @@ def test_writing_commands_say_spark_is_read_only(engines):
     )
     assert done.returncode == 1
     assert "read-only" in done.stderr and "export --format parquet" in done.stderr
+
+
+def test_a_reps_view_is_the_same_on_spark(engines):
+    from salesvelocity.scope import ScopedStore, actor_for
+
+    views = {e: ScopedStore.of(engines[e], actor_for(engines[e], "P0004")) for e in ("duckdb", "spark")}
+    assert views["spark"].actor.role == "rep"
+    duck, spark = (build_report(views[e], today=TODAY, over_time=False, by="person") for e in ("duckdb", "spark"))
+    assert [r["label"] for r in duck.sections["velocity"].to_pylist()] == [views["duckdb"].actor.name]
+    for section, table in duck.sections.items():
+        assert close(table.to_pylist(), spark.sections[section].to_pylist()), section
