@@ -21,6 +21,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/trend.py
 	$(BIN)/python benchmarks/forecast.py
 	$(BIN)/python benchmarks/startup.py
+	$(BIN)/python benchmarks/backends.py --deals 100000
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
