@@ -103,11 +103,14 @@ def connect_spark(url: str, zone: str = UTC_NAME) -> SparkStore:
         )
     folder = Path(query["path"][0]).expanduser()
     if not folder.is_dir():
-        raise StoreError(f"no folder {folder} for Spark to read", hint=READ_ONLY_HINT)
+        raise StoreError(
+            f"no folder {folder} for Spark to read",
+            hint="give the folder that `salesvelocity export --format parquet DIR` wrote (path=DIR in the URL)",
+        )
     if not any((folder / f"{name}.parquet").exists() for name in ("deals", "teams", "people")):
         raise StoreError(
             f"{folder} holds no canonical Parquet tables (deals.parquet, people.parquet, …)",
-            hint="write them with `salesvelocity export --format parquet` " + str(folder),
+            hint=f"write them with `salesvelocity export --format parquet {folder}` from a DuckDB file or server",
         )
     try:
         from pyspark.sql import SparkSession

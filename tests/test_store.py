@@ -76,3 +76,13 @@ def test_pulse_questions_are_configurable(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "salesvelocity.toml").write_text('[pulse_questions]\nclarity = "I know what is expected of me"\n')
     assert load_settings().pulse_questions == {"clarity": "I know what is expected of me"}
+
+
+def test_spark_urls_are_checked_before_spark_starts(tmp_path):
+    with pytest.raises(StoreError, match="names no folder"):
+        sv.connect("pyspark://local[2]")
+    with pytest.raises(StoreError, match="no folder .* for Spark to read"):
+        sv.connect(f"pyspark://local[2]?path={tmp_path / 'nope'}")
+    with pytest.raises(StoreError, match="holds no canonical Parquet tables") as found:
+        sv.connect(f"pyspark://local[2]?path={tmp_path}")
+    assert f"export --format parquet {tmp_path}" in found.value.hint
