@@ -20,6 +20,7 @@ import ibis.expr.types as ir
 
 from salesvelocity.errors import SalesVelocityError
 from salesvelocity.i18n import N_, _
+from salesvelocity.metrics.common import run
 from salesvelocity.metrics.scope import Reach, scoped_table
 from salesvelocity.store import Store
 
@@ -47,17 +48,13 @@ class Actor:
 ADMIN = Actor(None, "admin", "admin")
 
 
-def _rows(store: Store, expr: ir.Table) -> list[dict]:
-    return store.execute(expr).to_pylist()
-
-
 def find_person(store: Store, given: str) -> dict:
     """The person with id ``given``, or the one whose name is ``given`` (any case); a clear error otherwise."""
     people = store.table("people")
-    found = _rows(store, people.filter(people.person_id == given).select("person_id", "name", "team_id", "role"))
+    found = run(store, people.filter(people.person_id == given).select("person_id", "name", "team_id", "role"))
     if not found:
         named = people.filter(people.name.lower() == given.strip().lower())
-        found = _rows(store, named.select("person_id", "name", "team_id", "role").order_by("person_id"))
+        found = run(store, named.select("person_id", "name", "team_id", "role").order_by("person_id"))
     if not found:
         raise ScopeError(f"no person {given!r} in the people table", hint="give a person's id or full name")
     if len(found) > 1:
@@ -91,7 +88,7 @@ def reach_of(store: Store, actor: Actor) -> tuple[Reach, Reach]:
         return Reach(), Reach()
     if actor.role == "exec":
         return Reach(), Reach.of([], [])
-    people = _rows(store, store.table("people").select("person_id", "team_id", "manager_id"))
+    people = run(store, store.table("people").select("person_id", "team_id", "manager_id"))
     me = next((p for p in people if p["person_id"] == actor.person_id), None)
     if me is None:
         raise ScopeError(f"{actor.name} is not in the people table", hint="import the people file first")
@@ -100,7 +97,7 @@ def reach_of(store: Store, actor: Actor) -> tuple[Reach, Reach]:
         members = [p["person_id"] for p in people if team is not None and p["team_id"] == team] or [me["person_id"]]
         teams = [team] if team else []
         return Reach.of(members, teams), Reach.of([me["person_id"]], teams)
-    teams = _rows(store, store.table("teams").select("team_id", "manager_id"))
+    teams = run(store, store.table("teams").select("team_id", "manager_id"))
     seen, managed = {me["person_id"]}, set()
     while True:  # down the reporting lines and the teams they manage, until nothing new turns up
         more_teams = {t["team_id"] for t in teams if t["manager_id"] in seen} - managed

@@ -209,6 +209,25 @@ class Store:
         self.close()
 
 
+class FrameResults:
+    """Results through Ibis's ``execute`` (pandas), typed to the expression's schema: for the engines whose
+    results Ibis 12's ``to_pyarrow`` cannot convert (PostgreSQL returns NUMERIC for `1.0`-style literals and
+    AVG of integers in float64 columns; PySpark likewise). Results are small aggregates."""
+
+    def execute(self, expr: ibis.Table):
+        import pyarrow as pa
+
+        frame = self.backend.execute(expr)
+        return pa.Table.from_pandas(frame, schema=expr.schema().to_pyarrow(), preserve_index=False)
+
+    def value(self, expr: ibis.Expr):
+        found = self.backend.execute(expr)
+        return found.item() if hasattr(found, "item") else found
+
+    def execute_sql(self, expr: ibis.Table) -> tuple[str, object]:
+        return self.to_sql(expr), self.execute(expr)
+
+
 #: DuckDB settings for every connection: never fetch or load extensions behind the user's back (a SQLite
 #: or Postgres file given by mistake must not make DuckDB download code).
 DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}

@@ -19,7 +19,7 @@ import ibis
 
 from salesvelocity.errors import StoreError
 from salesvelocity.schema import LOAD_ORDER, SQL_TYPES, TABLES
-from salesvelocity.store import Store
+from salesvelocity.store import FrameResults, Store
 
 #: Rows are streamed to and from the server in chunks of this many bytes.
 CHUNK = 1 << 20
@@ -40,7 +40,7 @@ def _params(query: str, params: list | None) -> str:
     return query.replace("%", "%%").replace("?", "%s")
 
 
-class PostgresStore(Store):
+class PostgresStore(FrameResults, Store):
     """An open salesvelocity database on a PostgreSQL server."""
 
     kind = "postgres"
@@ -71,25 +71,6 @@ class PostgresStore(Store):
             keys = ", ".join(f'"{k}"' for k in table.key)
             self.sql(f'CREATE INDEX IF NOT EXISTS "{table.name}_key" ON "{table.name}" ({keys})')
         return found
-
-    def execute(self, expr: ibis.Table):
-        """Run ``expr`` on the server; the (small, aggregated) result as a pyarrow Table typed as ``expr``.
-
-        PostgreSQL computes `1.0`-style literals and AVG of integers as NUMERIC, which Ibis 12's
-        ``to_pyarrow`` refuses for a float64 column; its ``execute`` converts them, so the result goes
-        through it and is typed once more here.
-        """
-        import pyarrow as pa
-
-        frame = self.backend.execute(expr)
-        return pa.Table.from_pandas(frame, schema=expr.schema().to_pyarrow(), preserve_index=False)
-
-    def value(self, expr: ibis.Expr):
-        found = self.backend.execute(expr)
-        return found.item() if hasattr(found, "item") else found
-
-    def execute_sql(self, expr: ibis.Table) -> tuple[str, object]:
-        return self.to_sql(expr), self.execute(expr)
 
     # -- bulk: DuckDB in, DuckDB out ----------------------------------------------------------------
     def copy_into(self, scratch: Store, names: Iterable[str] = LOAD_ORDER) -> None:

@@ -18,7 +18,7 @@ import ibis.expr.datatypes as dt
 from salesvelocity.clock import UTC_NAME
 from salesvelocity.errors import StoreError
 from salesvelocity.schema import SCHEMA_VERSION, SQL_TYPES, TABLES
-from salesvelocity.store import Store
+from salesvelocity.store import FrameResults, Store
 
 READ_ONLY_HINT = (
     "the Spark backend reads Parquet files and never writes: record and import into a DuckDB file or a "
@@ -35,7 +35,7 @@ def _from_utc(ts: _NAIVE, zone: str) -> _NAIVE: ...
 SPARK_TYPES = {"VARCHAR": "STRING", "DOUBLE PRECISION": "DOUBLE", "INTEGER": "INT"}
 
 
-class SparkStore(Store):
+class SparkStore(FrameResults, Store):
     """Canonical tables read from Parquet by Spark; reads only."""
 
     kind = "pyspark"
@@ -69,22 +69,6 @@ class SparkStore(Store):
 
     def count(self, name: str) -> int:
         return int(self.value(self.table(name).count()))
-
-    def execute(self, expr):
-        import pyarrow as pa
-
-        frame = self.backend.execute(expr)
-        return pa.Table.from_pandas(frame, schema=expr.schema().to_pyarrow(), preserve_index=False)
-
-    def value(self, expr):
-        found = self.backend.execute(expr)
-        return found.item() if hasattr(found, "item") else found
-
-    def execute_sql(self, expr):
-        return self.to_sql(expr), self.execute(expr)
-
-    def to_sql(self, expr) -> str:
-        return str(ibis.to_sql(expr, dialect="pyspark"))
 
     def close(self) -> None:
         pass  # the Spark session is shared by the process; it ends with it

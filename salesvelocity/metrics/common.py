@@ -29,9 +29,7 @@ def zone_of(tables: Tables) -> str:
     """The reporting time zone the tables show their timestamps in (a ``Store``'s, through any wrapper)."""
     from salesvelocity.clock import UTC_NAME
 
-    while not hasattr(tables, "zone") and hasattr(tables, "tables"):
-        tables = tables.tables
-    return getattr(tables, "zone", UTC_NAME)
+    return _underneath(tables, "zone", UTC_NAME)
 
 
 def _underneath(tables: Tables, name: str, default):
@@ -45,10 +43,8 @@ def _underneath(tables: Tables, name: str, default):
 
 def run(tables: Tables, expr: ir.Table) -> list[dict]:
     """Execute a small aggregate through the store under ``tables`` (whatever wraps it); rows as dicts."""
-    while not hasattr(tables, "execute") and hasattr(tables, "tables"):
-        tables = tables.tables
-    found = tables.execute(expr) if hasattr(tables, "execute") else expr.to_pyarrow()
-    return found.to_pylist()
+    execute = _underneath(tables, "execute", None)
+    return (execute(expr) if execute else expr.to_pyarrow()).to_pylist()
 
 
 def memoised(tables: Tables, key: str, build) -> ir.Table:
