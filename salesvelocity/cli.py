@@ -22,6 +22,8 @@ from salesvelocity.schema import EARLIEST_YEAR, LATEST_YEAR
 if TYPE_CHECKING:
     from rich.progress import Progress
 
+    from salesvelocity.context import Context
+    from salesvelocity.results import Result
     from salesvelocity.scope import ScopedStore
     from salesvelocity.store import Store
 
@@ -74,9 +76,6 @@ err = SafeConsole(stderr=True, soft_wrap=True)
 _state: dict[str, object] = {"debug": False, "db": None}
 #: Where each command writes its HTML page when no --output is given.
 REPORT_HTML = Path("salesvelocity-report.html")
-TREND_HTML = Path("salesvelocity-trend.html")
-FORECAST_HTML = Path("salesvelocity-forecast.html")
-HEALTH_HTML = Path("salesvelocity-health.html")
 
 
 class Format(StrEnum):
@@ -143,28 +142,17 @@ def open_store(create: bool = False, write: bool = False) -> Store:
     return connect(settings().db, create=create, read_only=not (create or write))
 
 
-def open_view() -> ScopedStore:
-    """The configured database, read-only, as the person of `--as` sees it (everything without it)."""
-    store = open_store()
+def context(write: bool = False, create: bool = False, **period: date | None) -> Context:
+    """The command's context: the configured database (read-only unless the command records something) as
+    the person of `--as` sees it (everything without it), with the window or day asked for."""
+    from salesvelocity.context import Context
+
+    store = open_store(create=create, write=write)
     try:
-        return view_of(store)
+        return Context.of(store, settings(), _state.get("as"), **period)
     except BaseException:
         store.close()
         raise
-
-
-def only_as_self(store: Store, given: str, option: str) -> None:
-    """With `--as`, a person records only as themself (their kudos, answers and obstacles)."""
-    if not _state.get("as"):
-        return
-    from salesvelocity.scope import ScopeError, actor_for, find_person
-
-    actor = actor_for(store, str(_state["as"]))
-    if find_person(store, given)["person_id"] != actor.person_id:
-        raise ScopeError(
-            f"{actor.name} records only as themself, and {option} {given} is someone else",
-            hint=f"use {option} {actor.person_id}, or leave --as out to record as the admin",
-        )
 
 
 def view_of(store: Store) -> ScopedStore:
@@ -172,6 +160,31 @@ def view_of(store: Store) -> ScopedStore:
     from salesvelocity.scope import ADMIN, ScopedStore, actor_for
 
     return ScopedStore.of(store, actor_for(store, str(_state["as"])) if _state.get("as") else ADMIN)
+
+
+def deliver(result: Result, fmt: Format, output: Path | None = None, force: bool = False, **options: object) -> None:
+    """Render ``result`` in ``fmt`` (see ``salesvelocity.renderers``) to the terminal, ``output`` or stdout."""
+    from salesvelocity import renderers
+
+    kind = type(result).__name__
+    if fmt == Format.json:
+        _emit(renderers.to_json(result), output, "JSON", force)
+        return
+    found = renderers.renderer(kind, fmt.value)
+    if fmt == Format.table:
+        found.function()(result, console, **options)
+        return
+    if _csv_folder(fmt, output) and found.files:
+        from salesvelocity.writing import write_folder
+
+        paths = write_folder(output, found.function(found.files)(result), force=force, protected=protected())
+        console.print(f"wrote {len(paths)} CSV files to {output}", highlight=False)
+        return
+    text = found.function()(result, **options)
+    if fmt == Format.html:
+        _write(text, output, found.what, force, default=Path(found.default_file))
+    else:
+        _emit(text, output, found.what, force)
 
 
 def _import_store(dry_run: bool) -> Store:
@@ -199,18 +212,6 @@ def connect(location: str, create: bool = True, read_only: bool = False) -> Stor
         wait=found.lock_wait_seconds,
         on_wait=lambda message: err.print(message, highlight=False, markup=False),
     )
-
-
-def to_json(payload: object) -> str:
-    from salesvelocity.output import to_json as dump
-
-    return dump(payload)
-
-
-def to_csv(table) -> str:
-    from salesvelocity.output import to_csv as dump
-
-    return dump(table)
 
 
 def progress() -> Progress:
@@ -523,47 +524,15 @@ def report(
     bands 0-5/5-15/15-60/60+ and never touched); slippage (open deals past their expected close date,
     deals won late); pipeline coverage of the current targets.
     """
-    from salesvelocity.report.build import build_report
+    from salesvelocity.services.funnel import report as funnel_report
 
-    check_output(fmt, output, force, REPORT_HTML)
-    store = open_view()
-    result = build_report(
-        store,
-        start=parse_day(from_, "--from"),
-        end=parse_day(to, "--to"),
-        by=None if by == By.none else by.value,
-        team=team,
-        k=settings().pulse_min_respondents,
-    )
+    check_output(fmt, output, force, "Report")
+    with context(start=parse_day(from_, "--from"), end=parse_day(to, "--to")) as ctx:
+        result = funnel_report(ctx, by=None if by == By.none else by.value, team=team)
     if show_sql:
         for name, sql in result.sql.items():
             console.print(f"-- {name}\n{sql};\n", highlight=False, markup=False)
-    store.close()
-    write_report(result, fmt, output, force)
-
-
-def write_report(result, fmt: Format, output: Path | None, force: bool = False) -> None:
-    """Render a built report in ``fmt`` to ``output`` or the terminal."""
-    from salesvelocity.report.tabular import report_csv, report_csv_files, report_json
-
-    if fmt == Format.table:
-        from salesvelocity.report.terminal import render_terminal
-
-        render_terminal(result, console)
-        return
-    if _csv_folder(fmt, output):
-        from salesvelocity.writing import write_folder
-
-        paths = write_folder(output, report_csv_files(result), force=force, protected=protected())
-        console.print(f"wrote {len(paths)} CSV files to {output}", highlight=False)
-        return
-    if fmt == Format.html:
-        from salesvelocity.report.html import render_html
-
-        _write(render_html(result), output, "HTML report", force, default=REPORT_HTML)
-        return
-    text = report_json(result) if fmt == Format.json else report_csv(result)
-    _emit(text, output, f"{fmt.value.upper()} report", force)
+    deliver(result, fmt, output, force)
 
 
 class Cadence(StrEnum):
@@ -618,37 +587,23 @@ def trend(
     wip (open deals at period end).
     """
     from salesvelocity.metrics.cadence import DEFAULT_ANCHOR
-    from salesvelocity.report.trend import build_trend
+    from salesvelocity.services.trend import trend as metric_trend
 
-    check_output(fmt, output, force, TREND_HTML)
-    store = open_view()
-    result = build_trend(
-        store,
-        metric.value,
-        cadence.value,
-        parse_day(from_, "--from"),
-        parse_day(to, "--to"),
-        None if by == By.none else by.value,
-        team,
-        parse_day(anchor, "--anchor") or DEFAULT_ANCHOR,
-        baseline,
-        baseline_period=_baseline(baseline_from, baseline_to),
-    )
-    store.close()
+    check_output(fmt, output, force, "Trend")
+    with context(start=parse_day(from_, "--from"), end=parse_day(to, "--to")) as ctx:
+        result = metric_trend(
+            ctx,
+            metric.value,
+            cadence.value,
+            None if by == By.none else by.value,
+            team,
+            parse_day(anchor, "--anchor") or DEFAULT_ANCHOR,
+            baseline,
+            baseline_period=_baseline(baseline_from, baseline_to),
+        )
     if show_sql:
         console.print(f"-- series\n{result.sql};\n", highlight=False, markup=False)
-    if fmt == Format.table:
-        from salesvelocity.report.flow_terminal import render_trend
-
-        render_trend(result, console, periods)
-    elif fmt == Format.html:
-        from salesvelocity.report.flow_html import trend_page
-
-        _write(trend_page(result), output, "HTML trend", force, default=TREND_HTML)
-    elif fmt == Format.json:
-        _emit(to_json(result.to_dict()), output, "JSON trend", force)
-    else:
-        _emit(to_csv(result.series), output, "CSV trend", force)
+    deliver(result, fmt, output, force, **({"periods": periods} if fmt == Format.table else {}))
 
 
 def _baseline(start: str | None, end: str | None) -> tuple[date, date] | None:
@@ -688,48 +643,23 @@ def forecast(
     total by the end of the current quarter. --backtest reports how often the real outcome was at or
     above the 85 % line in the past (well calibrated: near 85 %).
     """
-    from salesvelocity.report.forecast_view import build_forecast
+    from salesvelocity.services.forecast import forecast as monte_carlo
 
-    check_output(fmt, output, force, FORECAST_HTML)
-    store = open_view()
-    result = build_forecast(
-        store,
-        parse_day(by_date, "--by-date"),
-        reach,
-        target,
-        metric.value,
-        team,
-        history_days,
-        trials,
-        seed,
-        run_backtest or fmt == Format.html,  # the page carries every answer
-    )
-    store.close()
-    if fmt == Format.table:
-        from salesvelocity.report.flow_terminal import render_forecast
-
-        render_forecast(result, console)
-    elif fmt == Format.html:
-        from salesvelocity.report.flow_html import forecast_page
-
-        _write(forecast_page(result), output, "HTML forecast", force, default=FORECAST_HTML)
-    elif fmt == Format.json:
-        _emit(to_json(result.to_dict()), output, "JSON forecast", force)
-    else:
-        _emit(_forecast_csv(result), output, "CSV forecast", force)
-
-
-def _forecast_csv(result) -> str:
-    from salesvelocity.output import rows_csv
-
-    rows = []
-    for question, answer in result.answers.items():
-        for confidence, value in (answer.get("by_confidence") or {}).items():
-            rows.append((question, confidence, value))
-        for key in ("probability", "hit_rate"):
-            if key in answer:
-                rows.append((question, key, answer[key]))
-    return rows_csv(["question", "confidence", "answer"], rows)
+    check_output(fmt, output, force, "ForecastResult")
+    with context() as ctx:
+        result = monte_carlo(
+            ctx,
+            parse_day(by_date, "--by-date"),
+            reach,
+            target,
+            metric.value,
+            team,
+            history_days,
+            trials,
+            seed,
+            run_backtest or fmt == Format.html,  # the page carries every answer
+        )
+    deliver(result, fmt, output, force)
 
 
 @app.command()
@@ -750,34 +680,16 @@ def annotate(
     only when the periods after give an XmR signal against limits from the periods before; otherwise
     the reading is "no real change — within normal variation", with both means and the limits.
     """
-    from salesvelocity.patience import add_annotation, judge_all
+    from salesvelocity.services import changes
 
-    store = open_store(create=label is not None)
     if label is not None:
-        day = parse_day(at, "--at") or clock.today(settings().timezone)
-        team_id = None
-        if team is not None:
-            from salesvelocity.report.build import resolve_team
-
-            team_id = resolve_team(store, team)
-        annotation_id = add_annotation(store, label, day, team_id)
-        from salesvelocity.report.build import team_name
-
-        scope = f"team {team_name(store, team_id)}" if team_id else "company"
-        console.print(f"recorded {annotation_id}: {label!r} on {day} ({scope})")
+        with context(create=True) as ctx:
+            done = changes.record(ctx, label, parse_day(at, "--at"), team)
+        scope = f"team {done.team_name}" if done.team_id else "company"
+        console.print(f"recorded {done.annotation_id}: {label!r} on {done.day} ({scope})")
     if list_ or label is None:
-        from salesvelocity.report.build import default_window
-
-        view = view_of(store)
-        _, as_of = default_window(view)
-        judgments = judge_all(view, as_of, cadence.value)
-        if fmt == Format.json:
-            _emit(to_json([j.to_dict() for j in judgments]), None, "")
-        else:
-            from salesvelocity.report.flow_terminal import render_judgments
-
-            render_judgments(judgments, console)
-    store.close()
+        with context() as ctx:
+            deliver(changes.changes(ctx, cadence.value), fmt)
 
 
 class FileFormat(StrEnum):
@@ -836,11 +748,18 @@ def protected(*inputs: Path | None) -> dict[Path, str]:
     return found
 
 
-def check_output(fmt: Format, output: Path | None, force: bool, default: Path | None = None) -> None:
-    """Refuse an unusable output before any work is done (the same rules ``_write`` applies at the end)."""
+def check_output(fmt: Format, output: Path | None, force: bool, kind: str) -> None:
+    """Refuse an unusable format or output before any work is done (the rules ``deliver`` applies at the end);
+    ``kind`` is the result type the command renders."""
+    from salesvelocity.renderers import renderer
     from salesvelocity.writing import check_target
 
-    if fmt == Format.table or (output is None and (fmt != Format.html or default is None)):
+    if fmt == Format.json:
+        default = None
+    else:
+        found = renderer(kind, fmt.value)
+        default = Path(found.default_file) if found.default_file else None
+    if fmt == Format.table or (output is None and default is None):
         return
     check_target(
         output or default, force=force, protected=protected(), default=output is None, folder=_csv_folder(fmt, output)

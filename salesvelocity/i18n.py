@@ -15,42 +15,63 @@ Kept light (standard library only): the CLI sets the language before any heavy m
 from __future__ import annotations
 
 import ast
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 LANGUAGES = ("en", "nl")
 LOCALE_DIR = Path(__file__).parent / "locale"
-_current = {"lang": "en", "csv": "en"}
+# Per thread and per task: a web server answers people in different languages at the same time.
+_language: ContextVar[str] = ContextVar("language", default="en")
+_csv_locale: ContextVar[str] = ContextVar("csv_locale", default="en")
 
 
-def set_language(lang: str | None) -> str:
-    """Use ``lang`` (``en`` or ``nl``; ``nl_NL``, ``nl-BE`` and the like count as ``nl``) from now on."""
+def language_code(lang: str | None) -> str:
+    """``en`` or ``nl`` for ``lang`` (``nl_NL``, ``nl-BE`` and the like count as ``nl``; None is ``en``)."""
     from salesvelocity.errors import ConfigError
 
     code = (lang or "en").strip().lower().replace("-", "_").split("_")[0].split(".")[0]
     if code not in LANGUAGES:
         raise ConfigError(f"unknown language {lang!r}", hint=f"use one of: {', '.join(LANGUAGES)}")
-    _current["lang"] = code
     return code
 
 
+def set_language(lang: str | None) -> str:
+    """Use ``lang`` from now on (in this thread or task)."""
+    code = language_code(lang)
+    _language.set(code)
+    return code
+
+
+@contextmanager
+def speaking(lang: str | None) -> Iterator[str]:
+    """Words made inside the block are in ``lang``; the language before comes back after it."""
+    token = _language.set(language_code(lang))
+    try:
+        yield _language.get()
+    finally:
+        _language.reset(token)
+
+
 def language() -> str:
-    return _current["lang"]
+    return _language.get()
 
 
 def set_csv_locale(lang: str | None) -> str:
     """CSV as ``lang``'s spreadsheet reads it: ``nl`` → ``;`` between fields and decimal commas."""
-    spoken = _current["lang"]
-    try:
-        _current["csv"] = set_language(lang)
-    finally:
-        _current["lang"] = spoken
-    return _current["csv"]
+    code = language_code(lang)
+    _csv_locale.set(code)
+    return code
 
 
 def csv_locale() -> str:
-    return _current["csv"]
+    return _csv_locale.get()
 
 
 def _(text: str, **values: object) -> str:

@@ -115,6 +115,8 @@ def to_json(payload: object) -> str:
             return [walk(v) for v in x]
         if isinstance(x, pa.Table):
             return walk(x.to_pylist())
+        if hasattr(x, "dump") and hasattr(x, "model_fields"):  # a Result (pydantic, imported only when used)
+            return walk(x.dump())
         if dataclasses.is_dataclass(x) and not isinstance(x, type):
             return walk(dataclasses.asdict(x))
         if isinstance(x, np.generic):

@@ -14,11 +14,11 @@ better or worse.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import ibis.expr.types as ir
 import numpy as np
+from pydantic import Field, computed_field
 
 from salesvelocity import clock
 from salesvelocity.errors import SalesVelocityError
@@ -28,6 +28,7 @@ from salesvelocity.metrics import TeamScope, Window, cycle_length
 from salesvelocity.metrics.cadence import DEFAULT_ANCHOR, next_period, period_floor
 from salesvelocity.metrics.common import Tables
 from salesvelocity.metrics.series import period_series
+from salesvelocity.results import Result
 from salesvelocity.schema import EARLIEST_YEAR, LATEST_YEAR
 from salesvelocity.signals import MIN_BASELINE, Signal, XmR, detect, xmr
 from salesvelocity.store import Store
@@ -48,8 +49,7 @@ UNITS = {"velocity_per_day": N_(" a day"), "won": N_(" won a {cadence}"), "win_r
 PLURAL = {"week": N_("weeks"), "sprint": N_("sprints"), "month": N_("months"), "quarter": N_("quarters")}
 
 
-@dataclass
-class MetricVerdict:
+class MetricVerdict(Result):
     metric: str
     before_mean: float | None
     after_mean: float | None
@@ -58,9 +58,10 @@ class MetricVerdict:
     lower: float | None = None
     upper: float | None = None
     points: int = 0
-    cadence: str = "week"
+    cadence: str = Field("week", exclude=True)
     evidence: str = ""
 
+    @computed_field
     @property
     def reading(self) -> str:
         """One plain sentence: a real change with its size, or no real change with means and limits."""
@@ -96,42 +97,24 @@ class MetricVerdict:
         return number(value, 1 if abs(value) < 100 else 0)
 
 
-@dataclass
-class Judgment:
+class Judgment(Result):
+    """What the patience guard says about one recorded change (its JSON form is the model's dump)."""
+
     annotation_id: str
     label: str
     at: datetime
     scope: str
     scope_id: str | None
-    judgment_date: date
-    status: str  # "too early to tell" | "judged" | "not enough history" (STATUSES)
-    verdicts: list[MetricVerdict] = field(default_factory=list)
     scope_name: str | None = None
+    judgment_date: date
     verdict_date: date | None = None
     before: tuple[date, date] | None = None
     after: tuple[date, date] | None = None
-    note: str = ""
+    status: str  # "too early to tell" | "judged" | "not enough history" (STATUSES)
+    note: str = Field("", exclude=True)
+    verdicts: list[MetricVerdict] = Field(default_factory=list)
 
-    def to_dict(self) -> dict:
-        """The judgment for JSON: windows, status, summary and each metric's reading."""
-        return {
-            "annotation_id": self.annotation_id,
-            "label": self.label,
-            "at": self.at,
-            "scope": self.scope,
-            "scope_id": self.scope_id,
-            "scope_name": self.scope_name,
-            "judgment_date": self.judgment_date,
-            "verdict_date": self.verdict_date,
-            "before": list(self.before) if self.before else None,
-            "after": list(self.after) if self.after else None,
-            "status": self.status,
-            "summary": self.summary,
-            "verdicts": [
-                {k: v for k, v in vars(m).items() if k != "cadence"} | {"reading": m.reading} for m in self.verdicts
-            ],
-        }
-
+    @computed_field
     @property
     def summary(self) -> str:
         if self.status == "too early to tell":
@@ -220,7 +203,15 @@ def judge(
     first_after = _on_or_after(change_day, cadence, anchor)
     sixth = _step(first_after, POINTS_AFTER, cadence, anchor)
     judgment_date = max(change_day + timedelta(days=int(np.ceil(p85))), sixth)
-    result = Judgment(annotation_id, label, at, scope, scope_id, judgment_date, "too early to tell")
+    result = Judgment(
+        annotation_id=annotation_id,
+        label=label,
+        at=at,
+        scope=scope,
+        scope_id=scope_id,
+        judgment_date=judgment_date,
+        status="too early to tell",
+    )
 
     first = store.execute(tables.table("deals").created_at.min().name("first").as_table()).to_pylist()[0]["first"]
     before_start = _step(before_end, -BASELINE_POINTS, cadence, anchor)
@@ -261,15 +252,15 @@ def judge(
         consistent = [s for s in detect(np.asarray(after), chart.centre, chart.mr_bar) if s.direction == shift]
         lower = max(chart.lower, 0.0)  # every judged metric is a count, rate or duration
         verdict = MetricVerdict(
-            metric,
-            float(np.mean(before)),
-            float(np.mean(after)),
-            bool(consistent),
-            None,
-            lower,
-            chart.upper,
-            len(before),
-            cadence,
+            metric=metric,
+            before_mean=float(np.mean(before)),
+            after_mean=float(np.mean(after)),
+            signal=bool(consistent),
+            improved=None,
+            lower=lower,
+            upper=chart.upper,
+            points=len(before),
+            cadence=cadence,
         )
         if consistent:
             verdict.evidence = _evidence(consistent, verdict, cadence)

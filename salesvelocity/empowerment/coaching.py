@@ -7,7 +7,6 @@ the prompts are about helping, and every one ends with a question mark.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from salesvelocity.empowerment.obstacles import open_obstacles
@@ -16,6 +15,7 @@ from salesvelocity.empowerment.signals_person import recent_signals
 from salesvelocity.errors import SalesVelocityError
 from salesvelocity.i18n import N_, _, day
 from salesvelocity.metrics import Window, aging_deals
+from salesvelocity.results import Result
 from salesvelocity.store import Store
 
 PER_SOURCE = 3
@@ -30,8 +30,9 @@ SUPPORT_QUESTIONS = (
 )
 
 
-@dataclass
-class Prompt:
+class Prompt(Result):
+    """One agenda item: a question to ask, and the reason behind it."""
+
     question: str
     reason: str
     source: str  # "stuck deal" | "unrecognised win" | "open obstacle" | "velocity signal" | "support"
@@ -60,7 +61,7 @@ def coaching_prompts(store: Store, person_id: str, as_of: date) -> list[Prompt]:
     for d in store.execute(deals.limit(PER_SOURCE)).to_pylist():
         name = accounts.get(d["deal_id"], d["deal_id"])
         prompts.append(
-            Prompt(
+            Prompt.of(
                 _("What would help move {deal} past {stage}?", deal=_deal(name, d["deal_id"]), stage=d["stage"]),
                 _(
                     "{days} days in {stage}; most deals move on within {p85} days",
@@ -76,7 +77,7 @@ def coaching_prompts(store: Store, person_id: str, as_of: date) -> list[Prompt]:
     for w in store.execute(wins.filter(wins.owner_id == person_id).limit(PER_SOURCE)).to_pylist():
         name = accounts.get(w["deal_id"], w["deal_id"])
         prompts.append(
-            Prompt(
+            Prompt.of(
                 _("Which part of winning {deal} are you proudest of?", deal=_deal(name, w["deal_id"])),
                 _(
                     "won on {date} and no recognition followed within a week — a chance to say thank you",
@@ -92,7 +93,7 @@ def coaching_prompts(store: Store, person_id: str, as_of: date) -> list[Prompt]:
     for o in obstacles.to_pylist():
         answered = _("you responded") if o["responded"] else _("no response yet")
         prompts.append(
-            Prompt(
+            Prompt.of(
                 _("What is still in the way on “{title}”, and what can I do about it this week?", title=o["title"]),
                 _("raised {days} days ago ({answered})", days=f"{o['age_days']:.0f}", answered=answered),
                 "open obstacle",
@@ -106,11 +107,13 @@ def coaching_prompts(store: Store, person_id: str, as_of: date) -> list[Prompt]:
             if signal.direction == "up"
             else _("How are you doing — is something making the last weeks harder?")
         )
-        prompts.append(Prompt(question, signal.sentence, "velocity signal"))
+        prompts.append(Prompt.of(question, signal.sentence, "velocity signal"))
 
     week = as_of.isocalendar().week
     prompts.append(
-        Prompt(_(SUPPORT_QUESTIONS[week % len(SUPPORT_QUESTIONS)]), _("a standing question for every 1:1"), "support")
+        Prompt.of(
+            _(SUPPORT_QUESTIONS[week % len(SUPPORT_QUESTIONS)]), _("a standing question for every 1:1"), "support"
+        )
     )
     return prompts
 

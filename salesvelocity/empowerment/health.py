@@ -17,7 +17,6 @@ holds — are named in the reading, which then never says "keep doing what works
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import ibis
@@ -31,6 +30,7 @@ from salesvelocity.empowerment.signals_person import recent_signals
 from salesvelocity.i18n import N_, _
 from salesvelocity.metrics import Window, sales_velocity
 from salesvelocity.metrics.common import Tables, days_between
+from salesvelocity.results import Result
 from salesvelocity.store import Store
 
 GAP_DAYS = 30
@@ -45,20 +45,20 @@ UNRECOGNISED_SHARE = 0.25
 PULSE_WORDS = {"appreciation": N_("feeling appreciated"), "support": N_("feeling supported"), "enps": "eNPS"}
 
 
-@dataclass
-class Warning:
+class Warning(Result):
+    """An early warning for a person's manager: what was seen, and a question to ask (never a verdict)."""
+
     signal: str
     explanation: str
     question: str
 
 
-@dataclass
-class PersonHealth:
+class PersonHealth(Result):
     person_id: str
     name: str
     team_id: str | None
     manager_id: str | None
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[Warning] = []
 
 
 def early_warnings(store: Store, as_of: date, team: str | None = None) -> list[PersonHealth]:
@@ -84,7 +84,12 @@ def early_warnings(store: Store, as_of: date, team: str | None = None) -> list[P
     result = []
     for p in sorted(people, key=lambda r: ((r["name"] or r["person_id"]).lower(), r["person_id"])):
         first = (p["name"] or p["person_id"]).split()[0]
-        health = PersonHealth(p["person_id"], p["name"] or p["person_id"], p["team_id"], managers.get(p["person_id"]))
+        health = PersonHealth(
+            person_id=p["person_id"],
+            name=p["name"] or p["person_id"],
+            team_id=p["team_id"],
+            manager_id=managers.get(p["person_id"]),
+        )
         gap = p["gap_days"]
         if gap is None or gap > GAP_DAYS:
             said = (
@@ -92,27 +97,31 @@ def early_warnings(store: Store, as_of: date, team: str | None = None) -> list[P
             )
             health.warnings.append(
                 Warning(
-                    _("recognition gap"),
-                    _("{said} (more than {n} days)", said=said, n=GAP_DAYS),
-                    _("What has {name} done recently that deserves a specific thank-you?", name=first),
+                    signal=_("recognition gap"),
+                    explanation=_("{said} (more than {n} days)", said=said, n=GAP_DAYS),
+                    question=_("What has {name} done recently that deserves a specific thank-you?", name=first),
                 )
             )
         for o in obstacles.get(p["person_id"], []):
             if o["age_days"] > OBSTACLE_DAYS:
                 health.warnings.append(
                     Warning(
-                        _("obstacle open"),
-                        _("“{title}” has been open for {n} days", title=o["title"], n=f"{o['age_days']:.0f}"),
-                        _("What would it take to clear “{title}” this week, and who else can help?", title=o["title"]),
+                        signal=_("obstacle open"),
+                        explanation=_(
+                            "“{title}” has been open for {n} days", title=o["title"], n=f"{o['age_days']:.0f}"
+                        ),
+                        question=_(
+                            "What would it take to clear “{title}” this week, and who else can help?", title=o["title"]
+                        ),
                     )
                 )
         signal = signals.get(p["person_id"])
         if signal is not None and signal.direction == "down":
             health.warnings.append(
                 Warning(
-                    _("velocity signal"),
-                    signal.sentence,
-                    _("How is {name} doing — is something making the last weeks harder?", name=first),
+                    signal=_("velocity signal"),
+                    explanation=signal.sentence,
+                    question=_("How is {name} doing — is something making the last weeks harder?", name=first),
                 )
             )
         held = last_one_on_one.get(p["person_id"])
@@ -121,17 +130,18 @@ def early_warnings(store: Store, as_of: date, team: str | None = None) -> list[P
             said = _("no 1:1 recorded") if days is None else _("last 1:1 was {n} days ago", n=days)
             health.warnings.append(
                 Warning(
-                    _("no recent 1:1"),
-                    _("{said} (more than {n} days)", said=said, n=ONE_ON_ONE_DAYS),
-                    _("Can you find 30 minutes with {name} this week to ask how you can help?", name=first),
+                    signal=_("no recent 1:1"),
+                    explanation=_("{said} (more than {n} days)", said=said, n=ONE_ON_ONE_DAYS),
+                    question=_("Can you find 30 minutes with {name} this week to ask how you can help?", name=first),
                 )
             )
         result.append(health)
     return result
 
 
-@dataclass
-class TeamBalance:
+class TeamBalance(Result):
+    """Velocity index beside empowerment index for one team, with a plain reading."""
+
     team_id: str
     name: str
     velocity: float | None
@@ -140,7 +150,7 @@ class TeamBalance:
     parts: dict[str, float | None]
     empowerment_index: float | None
     reading: str
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = []
 
 
 def balance(store: Store, as_of: date, k: int = 5, notes: list[str] | None = None) -> list[TeamBalance]:
@@ -199,7 +209,19 @@ def balance(store: Store, as_of: date, k: int = 5, notes: list[str] | None = Non
         empowerment = sum(known) / len(known) if known else None
         said = warnings.get(team_id, [])
         reading = _reading(index, empowerment, said)
-        out.append(TeamBalance(team_id, name, now, baseline, index, parts, empowerment, reading, said))
+        out.append(
+            TeamBalance(
+                team_id=team_id,
+                name=name,
+                velocity=now,
+                baseline=baseline,
+                velocity_index=index,
+                parts=parts,
+                empowerment_index=empowerment,
+                reading=reading,
+                warnings=said,
+            )
+        )
     return out
 
 

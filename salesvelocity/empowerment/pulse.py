@@ -22,16 +22,17 @@ question and period, where:
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 import ibis
+from pydantic import Field, field_serializer
 
 from salesvelocity import clock
 from salesvelocity.empowerment.pulse_key import is_genuine, load_key, make_token
 from salesvelocity.errors import SalesVelocityError
 from salesvelocity.i18n import _
 from salesvelocity.metrics.cadence import period_floor, period_of
+from salesvelocity.results import Result
 from salesvelocity.signals import MIN_BASELINE, describe, xmr
 from salesvelocity.store import Store
 
@@ -110,8 +111,7 @@ def complete_before(end: date | None, today: date, cadence: str = CADENCE) -> da
     return period_floor(last, cadence)
 
 
-@dataclass
-class PulseGroup:
+class PulseGroup(Result):
     """One shown or hidden cell: a team (or the merged other teams, or the company), question, period."""
 
     scope: str  # "team" | "other teams" | "company"
@@ -124,14 +124,22 @@ class PulseGroup:
     enps: float | None = None
 
 
-@dataclass
-class PulseResults:
+class PulseResults(Result):
+    """The pulse as the trust rules allow it: cells shown over at least k people, the rest hidden."""
+
     k: int
     cadence: str
-    groups: list[PulseGroup] = field(default_factory=list)
-    verdicts: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (team, question) → sentences
+    groups: list[PulseGroup] = []
+    #: (team, question) → sentences; dumped as a list of {team_id, question, verdict}
+    verdicts: dict[tuple[str, str], list[str]] = {}
     #: (team, question) → the XmR chart behind the verdict (its signals carry the direction)
-    charts: dict[tuple[str, str], object] = field(default_factory=dict, repr=False)
+    charts: dict[tuple[str, str], object] = Field(default_factory=dict, repr=False, exclude=True)
+    #: team_id → name, for people to read
+    team_names: dict[str, str] = {}
+
+    @field_serializer("verdicts")
+    def _verdicts(self, verdicts: dict[tuple[str, str], list[str]]) -> list[dict]:
+        return [{"team_id": t, "question": q, "verdict": v} for (t, q), v in verdicts.items()]
 
     def shown(self, scope: str = "team") -> list[PulseGroup]:
         return [g for g in self.groups if g.scope == scope and g.status == "shown"]
@@ -141,14 +149,6 @@ class PulseResults:
         self.groups = [g for g in self.groups if g.team_id in teams]
         self.verdicts = {key: v for key, v in self.verdicts.items() if key[0] in teams}
         self.charts = {key: v for key, v in self.charts.items() if key[0] in teams}
-
-    def to_dict(self) -> dict:
-        return {
-            "k": self.k,
-            "cadence": self.cadence,
-            "groups": [g.__dict__ for g in self.groups],
-            "verdicts": [{"team_id": t, "question": q, "verdict": v} for (t, q), v in self.verdicts.items()],
-        }
 
 
 def pulse_results(
@@ -193,7 +193,7 @@ def pulse_results(
     everyone = responses.group_by(["question_id", "period"]).agg(respondents=responses.who.nunique().cast("int64"))
     rows = store.execute(cells).to_pylist()
     company = {(r["question_id"], r["period"]): r["respondents"] for r in store.execute(everyone).to_pylist()}
-    result = PulseResults(k, cadence)
+    result = PulseResults(k=k, cadence=cadence)
     by_cell: dict[tuple[str, datetime], list[dict]] = {}
     for row in rows:
         by_cell.setdefault((row["question_id"], row["period"]), []).append(row)
@@ -206,13 +206,13 @@ def pulse_results(
         for t in shown:
             result.groups.append(_group("team", t["team_id"], question, day, [t]))
         for t in hidden:
-            result.groups.append(PulseGroup("team", t["team_id"], question, day, HIDDEN))
+            result.groups.append(PulseGroup.of("team", t["team_id"], question, day, HIDDEN))
         if hidden and _people(hidden) >= k:
             result.groups.append(_group("other teams", None, question, day, hidden))
         if company.get((question, period), 0) >= k and (not hidden or _people(hidden) >= k):
             result.groups.append(_group("company", None, question, day, teams))
         else:
-            result.groups.append(PulseGroup("company", None, question, day, HIDDEN))
+            result.groups.append(PulseGroup.of("company", None, question, day, HIDDEN))
     for team_id, question in sorted({(g.team_id, g.question) for g in result.shown()}):
         points = sorted(
             (g.period_start, g.enps if question == ENPS else g.mean)
@@ -270,4 +270,13 @@ def _group(scope: str, team_id: str | None, question: str, day: date, cells: lis
     enps = None
     if question == ENPS and answers:
         enps = 100.0 * (sum(c["promoters"] for c in cells) - sum(c["detractors"] for c in cells)) / answers
-    return PulseGroup(scope, team_id, question, day, "shown", _people(cells), mean, enps)
+    return PulseGroup(
+        scope=scope,
+        team_id=team_id,
+        question=question,
+        period_start=day,
+        status="shown",
+        respondents=_people(cells),
+        mean=mean,
+        enps=enps,
+    )

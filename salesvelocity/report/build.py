@@ -8,13 +8,12 @@ stage, bottleneck — describe the whole selection (narrow it with ``team``), so
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
-import pyarrow as pa
+from pydantic import Field, computed_field
 
 from salesvelocity import clock
 from salesvelocity.errors import MetricError
@@ -39,6 +38,7 @@ from salesvelocity.metrics.common import GROUPINGS, Memo, with_labels
 from salesvelocity.metrics.coverage import SCOPES
 from salesvelocity.metrics.speed_to_lead import LEAD_GROUPINGS
 from salesvelocity.output import column_label
+from salesvelocity.results import Result, Rows
 from salesvelocity.schema import LATEST_YEAR
 from salesvelocity.store import Store
 
@@ -53,51 +53,48 @@ STUCK_LIST_LIMIT = 25
 SCATTER_LIMIT = 5000
 
 
-@dataclass
-class Report:
-    """Executed results (pyarrow tables) per section, with the SQL that produced each."""
+class Report(Result):
+    """The funnel report: executed sections (pyarrow) with their SQL, and the parts over time and of team
+    health. Its dump is the JSON report: window, sections as rows, column labels, headline and the rest."""
 
-    start: datetime
-    end: datetime
+    start: datetime = Field(exclude=True)
+    end: datetime = Field(exclude=True)
     as_of: datetime
     by: str | None
     team: str | None
-    sections: dict[str, pa.Table] = field(default_factory=dict)
-    sql: dict[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    over_time: OverTime | None = None
-    health: TeamHealth | None = None
     team_name: str | None = None
-    #: section → why it has no data and what would provide it (design §4: no data is not zero)
-    no_data: dict[str, str] = field(default_factory=dict)
-    headline: Headline | None = None
-    currency: str = "EUR"
     #: whose view this is, when not the whole company's ("as Ann sees it: …")
     viewer: str | None = None
+    currency: str = DEFAULT_CURRENCY
+    notes: list[str] = []
+    #: section → why it has no data and what would provide it (design §4: no data is not zero)
+    no_data: dict[str, str] = {}
+    headline: Headline | None = None
+    sections: dict[str, Rows] = {}
+    sql: dict[str, str] = Field(default_factory=dict, exclude=True)
+    over_time: OverTime | None = None
+    health: TeamHealth | None = Field(None, serialization_alias="team_health")
 
     @property
     def last_day(self) -> date:
         """The last day inside the window ``[start, end)`` — what a reader means by "to" and "as of"."""
         return (self.end - timedelta(days=1)).date()
 
-    def to_dict(self) -> dict:
-        return {
-            "window": {"from": self.start.date().isoformat(), "to": self.end.date().isoformat()},
-            "as_of": self.as_of.isoformat(),
-            "by": self.by,
-            "team": self.team,
-            "team_name": self.team_name,
-            "viewer": self.viewer,
-            "currency": self.currency,
-            "notes": self.notes,
-            "no_data": self.no_data,
-            "headline": self.headline.to_dict() if self.headline else None,
-            "sections": {name: table.to_pylist() for name, table in self.sections.items()},
-            "language": language(),
-            "labels": {c: column_label(c) for t in self.sections.values() for c in t.column_names},
-            "over_time": self.over_time.to_dict() if self.over_time else None,
-            "team_health": self.health.to_dict() if self.health else None,
-        }
+    @computed_field
+    @property
+    def window(self) -> dict[str, date]:
+        return {"from": self.start.date(), "to": self.end.date()}
+
+    @computed_field
+    @property
+    def language(self) -> str:
+        return language()
+
+    @computed_field
+    @property
+    def labels(self) -> dict[str, str]:
+        """Column → its label in the report's language."""
+        return {c: column_label(c) for t in self.sections.values() for c in t.column_names}
 
 
 def last_activity(store: Store) -> date | None:
@@ -159,7 +156,8 @@ def build_report(
     detail = store.detail()  # lists of deals with their owners: only rows one may see one by one
     detail_tables = tables if detail is store else Memo(TeamScope(detail, team) if team else detail)
     as_of = window.end
-    report = Report(window.start, window.end, as_of, by, team, team_name=team_name(store, team))
+    complete_model()
+    report = Report(start=window.start, end=window.end, as_of=as_of, by=by, team=team, team_name=team_name(store, team))
     report.viewer = view_line(store)
 
     lead_by = by if by in LEAD_GROUPINGS or by is None else None
@@ -342,3 +340,15 @@ def team_name(store: Store, team_id: str | None) -> str | None:
 def _labelled(tables, by: str | None, expr: ir.Table) -> ir.Table:
     labelled = with_labels(tables, by, expr)
     return labelled.select("group", "label", *[c for c in expr.columns if c != "group"]).order_by("group")
+
+
+def complete_model() -> None:
+    """Complete ``Report``'s model: its parts are built by modules that import this one, so their types are
+    bound once those modules exist (a forward reference until then)."""
+    if Report.__pydantic_complete__:
+        return
+    from salesvelocity.report.headline import Headline
+    from salesvelocity.report.over_time import OverTime
+    from salesvelocity.report.team_health import TeamHealth
+
+    Report.model_rebuild(_types_namespace={"Headline": Headline, "OverTime": OverTime, "TeamHealth": TeamHealth})

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 import salesvelocity
 from salesvelocity import clock
-from salesvelocity.empowerment.health import EMPOWERED, PersonHealth, TeamBalance
+from salesvelocity.empowerment.health import EMPOWERED, TeamBalance
 from salesvelocity.i18n import _, language
 from salesvelocity.report.html import PALETTE, _div, _env
+
+if TYPE_CHECKING:
+    from salesvelocity.services.health import Health
 
 
 def quadrant_chart(teams: list[TeamBalance], name: str = "balance") -> str:
@@ -65,13 +68,15 @@ def quadrant_chart(teams: list[TeamBalance], name: str = "balance") -> str:
     return _div(fig, name)
 
 
-def health_page(teams: list[TeamBalance], people: list[PersonHealth], day: date) -> str:
+def health_page(result: Health) -> str:
+    """The health result as one page: the balance quadrant and table, and the early warnings by person."""
     return _env.get_template("health.html").render(
-        teams=teams,
-        team_names={t.team_id: t.name for t in teams},
-        people=people,
-        day=day,
-        chart=quadrant_chart(teams),
+        teams=result.teams,
+        team_names=result.team_names,
+        people=result.people,
+        day=result.as_of,
+        notes=result.notes,
+        chart=quadrant_chart(result.teams),
         plotlyjs=get_plotlyjs(),
         version=salesvelocity.__version__,
         lang=language(),

@@ -121,3 +121,8 @@ def render_judgments(judgments: list[Judgment], console: Console) -> None:
         "judged on equal windows: the weeks before the change against as many weeks from its judgment date"
     )
     console.print(table)
+
+
+def render_changes(result, console: Console) -> None:
+    """The ``Changes`` result of the changes service."""
+    render_judgments(result.changes, console)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
+from pydantic import Field, computed_field
 
 from salesvelocity.errors import MetricError
 from salesvelocity.forecast import (
@@ -22,13 +22,15 @@ from salesvelocity.i18n import _, day, number
 from salesvelocity.metrics import TeamScope
 from salesvelocity.output import fmt_number
 from salesvelocity.report.build import default_window, resolve_team, team_name
+from salesvelocity.results import Result
 from salesvelocity.store import Store
 
 BACKTEST_SPAN_DAYS = 730
 
 
-@dataclass
-class ForecastResult:
+class ForecastResult(Result):
+    """The Monte Carlo answers (how many by a date, when a total is reached, target odds, backtest)."""
+
     as_of: date
     metric: str
     team: str | None
@@ -36,15 +38,16 @@ class ForecastResult:
     trials: int
     seed: int
     history_total: float
-    answers: dict = field(default_factory=dict)
-    distribution: list[float] = field(default_factory=list)
+    answers: dict = {}
+    distribution: list[float] = Field(default_factory=list, exclude=True)
     message: str | None = None
     team_name: str | None = None
 
-    def to_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "distribution"} | {
-            "distribution_sample": self.distribution[:1000]
-        }
+    @computed_field
+    @property
+    def distribution_sample(self) -> list[float]:
+        """The first 1,000 simulated totals (all of them make the chart)."""
+        return self.distribution[:1000]
 
     @property
     def kind(self) -> str:
@@ -126,7 +129,15 @@ def build_forecast(
         team = resolve_team(store, team)
         tables = TeamScope(store, team)
     history = daily_throughput(tables, as_of, history_days, metric)
-    result = ForecastResult(as_of, metric, team, history_days, trials, seed, float(history.sum()))
+    result = ForecastResult(
+        as_of=as_of,
+        metric=metric,
+        team=team,
+        history_days=history_days,
+        trials=trials,
+        seed=seed,
+        history_total=float(history.sum()),
+    )
     result.team_name = team_name(store, team)
     rng = np.random.default_rng(seed)
     if by_date is None and reach is None and not target:

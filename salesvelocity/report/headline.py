@@ -12,14 +12,14 @@ Every tile says "no data" (and what would provide it) rather than a 0 when its i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from salesvelocity.i18n import _, day
 from salesvelocity.output import fmt_number
+from salesvelocity.results import Result
 
 
-@dataclass
-class Tile:
+class Tile(Result):
+    """One figure of the first screen, already in words: its value and what it rests on."""
+
     key: str
     title: str
     value: str
@@ -27,13 +27,9 @@ class Tile:
     tone: str = "neutral"  # neutral | good | attention | nodata
 
 
-@dataclass
-class Headline:
-    tiles: list[Tile] = field(default_factory=list)
-    needs_you: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return {"tiles": [vars(t) for t in self.tiles], "needs_you": self.needs_you}
+class Headline(Result):
+    tiles: list[Tile] = []
+    needs_you: list[str] = []
 
 
 def build_headline(report) -> Headline:
@@ -46,7 +42,7 @@ def build_headline(report) -> Headline:
     won = row.get("won_per_day")
     days = row.get("days")
     headline.tiles.append(
-        Tile(
+        Tile.of(
             "won_per_day",
             _("Won per day"),
             fmt_number(won, "money") if won is not None else _("no data"),
@@ -63,7 +59,7 @@ def build_headline(report) -> Headline:
     )
     headline.needs_you = _needs_you(report)
     headline.tiles.append(
-        Tile(
+        Tile.of(
             "needs_you",
             _("Three things that need you now"),
             str(len(headline.needs_you)) if headline.needs_you else _("none"),
@@ -76,17 +72,17 @@ def build_headline(report) -> Headline:
 
 def _target_tile(report) -> Tile:
     if "coverage" in report.no_data:
-        return Tile("target", _("Won vs target"), _("no data"), report.no_data["coverage"], "nodata")
+        return Tile.of("target", _("Won vs target"), _("no data"), report.no_data["coverage"], "nodata")
     rows = [r for r in report.sections["coverage"].to_pylist() if r.get("target")]
     if not rows:
         why = _("no target covers {date}", date=day(report.last_day))
-        return Tile("target", _("Won vs target"), _("no data"), why, "nodata")
+        return Tile.of("target", _("Won vs target"), _("no data"), why, "nodata")
     target = sum(r["target"] for r in rows)
     won = sum(r["won"] or 0 for r in rows)
     end = max(r["period_end"] for r in rows)
     share = won / target if target else None
     scope = rows[0]["label"] if len(rows) == 1 else _("{n} targets", n=len(rows))
-    return Tile(
+    return Tile.of(
         "target",
         _("Won vs target"),
         fmt_number(share, "percent"),
@@ -104,7 +100,7 @@ def _target_tile(report) -> Tile:
 def _velocity_tile(report, row: dict) -> Tile:
     velocity = row.get("velocity_per_day")
     if velocity is None:
-        return Tile("velocity", _("Velocity per day"), _("no data"), _("no deal was won in this window"), "nodata")
+        return Tile.of("velocity", _("Velocity per day"), _("no data"), _("no deal was won in this window"), "nodata")
     detail = _("open deals × win rate × avg deal ÷ cycle")
     tone = "neutral"
     over = report.over_time
@@ -123,7 +119,7 @@ def _velocity_tile(report, row: dict) -> Tile:
         tone = "attention" if group.chart.signals else "good"
     elif group is not None and group.verdict:
         detail = group.verdict[0]
-    return Tile("velocity", _("Velocity per day"), fmt_number(velocity, "money"), detail, tone)
+    return Tile.of("velocity", _("Velocity per day"), fmt_number(velocity, "money"), detail, tone)
 
 
 def _needs_you(report) -> list[str]:

@@ -3,11 +3,11 @@ the end of the quarter, and the patience guard's verdict on every recorded chang
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import ibis
 import numpy as np
+from pydantic import Field, computed_field
 
 from salesvelocity.errors import MetricError
 from salesvelocity.forecast import daily_throughput
@@ -17,29 +17,29 @@ from salesvelocity.metrics.flow import cumulative_flow
 from salesvelocity.patience import Judgment, judge_all
 from salesvelocity.report.forecast_view import ForecastResult, build_forecast, quarter_end
 from salesvelocity.report.trend import Trend, build_trend
+from salesvelocity.results import Numbers, Result
 from salesvelocity.store import Store
 
 CFD_DAYS = 90
 
 
-@dataclass
-class OverTime:
-    trend: Trend
-    cfd: list[dict] = field(default_factory=list)
-    cfd_pipeline: str | None = None
-    daily: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    forecast: ForecastResult | None = None
-    judgments: list[Judgment] = field(default_factory=list)
-    overall: Trend | None = None  # the whole selection's weekly velocity (the headline's usual level)
+class OverTime(Result):
+    """The report's part over time (its JSON keys: trend, cumulative_flow, daily_throughput, forecast,
+    changes)."""
 
-    def to_dict(self) -> dict:
-        return {
-            "trend": self.trend.to_dict(),
-            "cumulative_flow": {"pipeline": self.cfd_pipeline, "rows": self.cfd},
-            "daily_throughput": self.daily.tolist(),
-            "forecast": self.forecast.to_dict() if self.forecast else None,
-            "changes": [j.to_dict() for j in self.judgments],
-        }
+    trend: Trend
+    cfd: list[dict] = Field(default_factory=list, exclude=True)
+    cfd_pipeline: str | None = Field(None, exclude=True)
+    daily: Numbers = Field(default_factory=lambda: np.zeros(0), serialization_alias="daily_throughput")
+    forecast: ForecastResult | None = None
+    judgments: list[Judgment] = Field(default_factory=list, serialization_alias="changes")
+    #: the whole selection's weekly velocity (the headline's usual level)
+    overall: Trend | None = Field(None, exclude=True)
+
+    @computed_field
+    @property
+    def cumulative_flow(self) -> dict:
+        return {"pipeline": self.cfd_pipeline, "rows": self.cfd}
 
 
 def build_over_time(
@@ -57,7 +57,7 @@ def build_over_time(
     deals = tables.table("deals")
     busiest = deals.group_by("pipeline").agg(n=deals.count()).order_by([ibis.desc("n"), "pipeline"]).limit(1)
     pipeline = [r["pipeline"] for r in store.execute(busiest).to_pylist()]
-    result = OverTime(trend, overall=overall)
+    result = OverTime(trend=trend, overall=overall)
     if pipeline:
         result.cfd_pipeline = pipeline[0]
         rows = store.execute(cumulative_flow(tables, end - timedelta(days=CFD_DAYS), end, pipeline[0]))

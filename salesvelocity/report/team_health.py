@@ -3,43 +3,36 @@ where-can-I-help lists (unrecognised wins, open obstacles). Team figures only; n
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+
+from pydantic import Field
 
 from salesvelocity.empowerment.health import TeamBalance, balance
 from salesvelocity.empowerment.obstacles import open_obstacles, time_to_help
 from salesvelocity.empowerment.recognition import recognition_coverage, unrecognised_wins
 from salesvelocity.metrics import Window
+from salesvelocity.results import Result
 from salesvelocity.store import Store
 
 WINDOW_DAYS = 90
 LIST_LIMIT = 15
 
 
-@dataclass
-class TeamHealth:
-    as_of: date
-    rows: list[dict] = field(default_factory=list)  # one per team
-    balance: list[TeamBalance] = field(default_factory=list)
-    unrecognised: list[dict] = field(default_factory=list)
-    obstacles: list[dict] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+class TeamHealth(Result):
+    """Team figures beside velocity, and the lists where a manager can help."""
 
-    def to_dict(self) -> dict:
-        return {
-            "as_of": self.as_of,
-            "teams": self.rows,
-            "balance": [dataclasses.asdict(b) for b in self.balance],
-            "unrecognised_wins": self.unrecognised,
-            "open_obstacles": self.obstacles,
-        }
+    as_of: date
+    rows: list[dict] = Field(default_factory=list, serialization_alias="teams")  # one per team
+    balance: list[TeamBalance] = []
+    unrecognised: list[dict] = Field(default_factory=list, serialization_alias="unrecognised_wins")
+    obstacles: list[dict] = Field(default_factory=list, serialization_alias="open_obstacles")
+    notes: list[str] = Field(default_factory=list, exclude=True)
 
 
 def build_team_health(store: Store, as_of: date, team: str | None = None, k: int = 5) -> TeamHealth:
     moment = datetime.combine(as_of, time.min)
     window = Window(moment - timedelta(days=WINDOW_DAYS), moment)
-    result = TeamHealth(as_of)
+    result = TeamHealth(as_of=as_of)
     coverage = {r["team_id"]: r for r in store.execute(recognition_coverage(store, moment)).to_pylist()}
     help_ = {r["team_id"]: r for r in store.execute(time_to_help(store, window)).to_pylist()}
     wins = store.execute(unrecognised_wins(store, window, moment)).to_pylist()

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-import pyarrow as pa
+from pydantic import Field, InstanceOf, computed_field
 
 from salesvelocity.errors import MetricError
 from salesvelocity.i18n import N_, _, day
@@ -15,6 +14,7 @@ from salesvelocity.metrics.common import Window, with_labels
 from salesvelocity.metrics.series import period_series
 from salesvelocity.patience import annotations
 from salesvelocity.report.build import default_window, resolve_team, team_name
+from salesvelocity.results import Result, Rows
 from salesvelocity.schema import LATEST_YEAR
 from salesvelocity.signals import DEFAULT_BASELINE, MIN_BASELINE, XmR, describe, point_words, xmr
 from salesvelocity.store import Store
@@ -49,30 +49,53 @@ NON_NEGATIVE = {"velocity_per_day", "won", "won_amount", "created", "win_rate", 
 DEFAULT_SPAN_DAYS = {"week": 364, "sprint": 364, "month": 730, "quarter": 1095}
 
 
-@dataclass
-class GroupTrend:
+class GroupTrend(Result):
+    """One group's series: its points in words and numbers, its XmR limits and the verdict."""
+
     group: str
     label: str
     points: list[dict]  # period_start, period_end, complete, status, value, rules, signal (words)
-    chart: XmR | None
+    chart: InstanceOf[XmR] | None = Field(None, exclude=True)
     verdict: list[str]
 
+    @computed_field
+    @property
+    def limits(self) -> dict | None:
+        """The natural process limits (centre, lower, upper, average moving range) and the baseline."""
+        c = self.chart
+        if c is None:
+            return None
+        return {
+            "centre": c.centre,
+            "lower": c.lower,
+            "upper": c.upper,
+            "mr_bar": c.mr_bar,
+            "range_limit": c.range_limit,
+            "baseline_points": c.baseline,
+        }
 
-@dataclass
-class Trend:
+
+class Trend(Result):
+    """A metric per period for each group, with signal-vs-noise verdicts and the changes recorded."""
+
     metric: str
     cadence: str
-    start: date
-    end: date
+    start: date = Field(exclude=True)
+    end: date = Field(exclude=True)
     by: str | None
     team: str | None
-    groups: list[GroupTrend] = field(default_factory=list)
-    annotations: list[dict] = field(default_factory=list)
-    series: pa.Table | None = None
-    sql: str = ""
-    wip_by_stage: list[dict] = field(default_factory=list)
-    baseline_period: tuple[date, date] | None = None
     team_name: str | None = None
+    annotations: list[dict] = []
+    baseline_period: tuple[date, date] | None = None
+    wip_by_stage: list[dict] = []
+    groups: list[GroupTrend] = []
+    series: Rows | None = Field(None, exclude=True)
+    sql: str = Field("", exclude=True)
+
+    @computed_field
+    @property
+    def window(self) -> dict[str, date]:
+        return {"from": self.start, "to": self.end}
 
     def title(self, short: bool = False) -> str:
         """ "velocity per week, 2025-12-02 – 2026-12-01 — team Nordics" in the current language."""
@@ -81,38 +104,6 @@ class Trend:
             return what
         team = _(" — team {team}", team=self.team_name) if self.team else ""
         return f"{what}, {day(self.start)} – {day(self.end)}{team}"
-
-    def to_dict(self) -> dict:
-        return {
-            "metric": self.metric,
-            "cadence": self.cadence,
-            "window": {"from": self.start.isoformat(), "to": self.end.isoformat()},
-            "by": self.by,
-            "team": self.team,
-            "team_name": self.team_name,
-            "annotations": self.annotations,
-            "baseline_period": list(self.baseline_period) if self.baseline_period else None,
-            "wip_by_stage": self.wip_by_stage,
-            "groups": [
-                {
-                    "group": g.group,
-                    "label": g.label,
-                    "limits": None
-                    if g.chart is None
-                    else {
-                        "centre": g.chart.centre,
-                        "lower": g.chart.lower,
-                        "upper": g.chart.upper,
-                        "mr_bar": g.chart.mr_bar,
-                        "range_limit": g.chart.range_limit,
-                        "baseline_points": g.chart.baseline,
-                    },
-                    "verdict": g.verdict,
-                    "points": g.points,
-                }
-                for g in self.groups
-            ],
-        }
 
 
 def build_trend(
@@ -162,12 +153,12 @@ def build_trend(
     first_day, last_day = _data_span(store, tables, column)
     result_name = team_name(store, team)
     result = Trend(
-        metric,
-        cadence,
-        start,
-        end,
-        by,
-        team,
+        metric=metric,
+        cadence=cadence,
+        start=start,
+        end=end,
+        by=by,
+        team=team,
         series=series,
         sql=sql,
         baseline_period=baseline_period,
@@ -220,7 +211,7 @@ def build_trend(
             verdict.append(
                 _("{n} {cadence}(s) before or after the data are shown but not judged", n=outside, cadence=_(cadence))
             )
-        result.groups.append(GroupTrend(group, mine[0]["label"], points, chart, verdict))
+        result.groups.append(GroupTrend.of(group, mine[0]["label"], points, chart, verdict))
     if metric == "wip":
         from salesvelocity.metrics.flow import wip_by_stage
 

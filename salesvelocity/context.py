@@ -1,0 +1,123 @@
+"""One command's or one request's context, resolved once: who asks, what they may see, and when.
+
+The CLI makes one per command (``salesvelocity.cli``), the web app one per request, a notebook one per
+session (``Context.open``). Services (``salesvelocity.services``) take it and read only through its
+scoped store, so every interface shows the same figures to the same person — and nothing more.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import TYPE_CHECKING
+
+from salesvelocity import clock
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from salesvelocity.config import Settings
+    from salesvelocity.scope import Actor, ScopedStore
+    from salesvelocity.store import Store
+
+
+@dataclass(frozen=True)
+class Context:
+    """The scoped store (the actor and their reach), the settings, and the period asked about.
+
+    ``start``/``end`` are the window ``[start, end)`` a person asked for (None: the use case's default);
+    ``as_of`` is the day a snapshot is taken at (None: today, or the day after the data ends); ``today``
+    is fixed for tests and reruns, otherwise the reporting zone's today. ``locale`` is the language of
+    every word a result carries.
+    """
+
+    store: ScopedStore
+    settings: Settings
+    start: date | None = None
+    end: date | None = None
+    as_of: date | None = None
+    today: date | None = None
+    locale: str = "en"
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, person: str | None = None, **period: date | None) -> Context:
+        """A read-only context on the configured database (notebooks, scripts): as ``person`` (id or name)
+        sees it, or as the admin. Close it (or use ``with``) when done."""
+        from salesvelocity.config import load_settings
+        from salesvelocity.store import connect
+
+        settings = settings or load_settings()
+        store = connect(
+            settings.db, create=False, timezone=settings.timezone, read_only=True, wait=settings.lock_wait_seconds
+        )
+        try:
+            return cls.of(store, settings, person, **period)
+        except BaseException:
+            store.close()
+            raise
+
+    @classmethod
+    def of(cls, store: Store, settings: Settings, person: str | None = None, **period: date | None) -> Context:
+        """The context of ``person`` (id or name; the admin when None) on an open store."""
+        from salesvelocity.i18n import set_language
+        from salesvelocity.scope import ADMIN, ScopedStore, actor_for
+
+        actor = actor_for(store, person) if person else ADMIN
+        return cls(ScopedStore.of(store, actor), settings, locale=set_language(settings.language), **period)
+
+    # -- derived, never stored twice ---------------------------------------------------------------
+    @property
+    def actor(self) -> Actor:
+        return self.store.actor
+
+    @property
+    def zone(self) -> str:
+        """The reporting time zone: days, periods and "today" are cut in it."""
+        return self.store.zone
+
+    @property
+    def k(self) -> int:
+        """The fewest pulse respondents a result may rest on (design §5)."""
+        return self.settings.pulse_min_respondents
+
+    def day(self) -> date:
+        """The snapshot day: ``as_of``, or today (or the day after the data ends, when the data is older)."""
+        if self.as_of is not None:
+            return self.as_of
+        from salesvelocity.report.build import default_window
+
+        return default_window(self.store, self.today)[1]
+
+    def current_day(self) -> date:
+        """Today in the reporting zone (or the fixed ``today``)."""
+        return self.today or clock.today(self.zone)
+
+    def team(self, given: str | None) -> str | None:
+        """The team_id for a team id or name among those the actor may see (None stays None)."""
+        if given is None:
+            return None
+        from salesvelocity.report.build import resolve_team
+
+        return resolve_team(self.store, given)
+
+    def asking(self, **period: date | None) -> Context:
+        """This context for another period (``start``, ``end``, ``as_of``)."""
+        return replace(self, **period)
+
+    @contextmanager
+    def speaking(self) -> Iterator[Context]:
+        """Words made inside are in this context's language (each request or thread its own)."""
+        from salesvelocity.i18n import speaking
+
+        with speaking(self.locale):
+            yield self
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Context:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
