@@ -41,7 +41,9 @@ class Context:
     locale: str = "en"
 
     @classmethod
-    def open(cls, settings: Settings | None = None, person: str | None = None, **period: date | None) -> Context:
+    def open(
+        cls, settings: Settings | None = None, person: str | None = None, role: str | None = None, **period: date | None
+    ) -> Context:
         """A read-only context on the configured database (notebooks, scripts): as ``person`` (id or name)
         sees it, or as the admin. Close it (or use ``with``) when done."""
         from salesvelocity.config import load_settings
@@ -52,18 +54,21 @@ class Context:
             settings.db, create=False, timezone=settings.timezone, read_only=True, wait=settings.lock_wait_seconds
         )
         try:
-            return cls.of(store, settings, person, **period)
+            return cls.of(store, settings, person, role, **period)
         except BaseException:
             store.close()
             raise
 
     @classmethod
-    def of(cls, store: Store, settings: Settings, person: str | None = None, **period: date | None) -> Context:
-        """The context of ``person`` (id or name; the admin when None) on an open store."""
+    def of(
+        cls, store: Store, settings: Settings, person: str | None = None, role: str | None = None, **period: date | None
+    ) -> Context:
+        """The context of ``person`` (id or name; the admin when None) on an open store; ``role`` overrides the
+        role the people table gives (an account's role in the web app)."""
         from salesvelocity.i18n import set_language
         from salesvelocity.scope import ADMIN, ScopedStore, actor_for
 
-        actor = actor_for(store, person) if person else ADMIN
+        actor = actor_for(store, person, role) if person else ADMIN
         return cls(ScopedStore.of(store, actor), settings, locale=set_language(settings.language), **period)
 
     # -- derived, never stored twice ---------------------------------------------------------------

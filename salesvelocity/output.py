@@ -115,7 +115,7 @@ def to_json(payload: object) -> str:
             return [walk(v) for v in x]
         if isinstance(x, pa.Table):
             return walk(x.to_pylist())
-        if hasattr(x, "dump") and hasattr(x, "model_fields"):  # a Result (pydantic, imported only when used)
+        if hasattr(x, "dump") and hasattr(type(x), "model_fields"):  # a Result (pydantic, imported on use)
             return walk(x.dump())
         if dataclasses.is_dataclass(x) and not isinstance(x, type):
             return walk(dataclasses.asdict(x))
@@ -188,6 +188,8 @@ def fmt_number(value: object, kind: str = "number") -> str:
         return f"{number(float(value), 1)}×"
     if kind == "minutes":
         return f"{number(float(value), 1 if float(value) < 10 else 0)}{NBSP}min"
+    if kind == "flag":  # a word the metric gives ("stuck", "at risk"), in the reader's language
+        return _(str(value))
     if kind == "yes_no":
         return _("yes") if value else _("not yet")
     if kind == "hours":  # a duration given in hours: hours up to two days, then days
@@ -212,7 +214,7 @@ def rich_table(title: str, table: pa.Table, columns: list[tuple[str, str, str]],
     """A Rich table from ``columns``: (result column, header, kind) with kind as in ``fmt_number``."""
     view = Table(title=title, caption=caption, title_justify="left", caption_justify="left", expand=False)
     for _name, header, kind in columns:
-        view.add_column(header, justify="left" if kind == "text" else "right", overflow="fold")
+        view.add_column(header, justify="left" if kind in ("text", "flag") else "right", overflow="fold")
     for row in table.to_pylist():
         view.add_row(
             *(

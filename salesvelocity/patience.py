@@ -294,15 +294,16 @@ def _evidence(signals: list[Signal], verdict: MetricVerdict, cadence: str) -> st
             text = N_("{n} of {span} {unit} well below the average before the change ({centre})")
         return _(text, n=len(run), span=run[-1] - run[0] + 1, unit=unit, centre=centre)
     count = sum(1 for s in signals if s.rule == 1)
+    unit = _(cadence) if count == 1 else unit
     if up:
         return _(
-            "{n} {unit} above the natural limit of before the change ({limit})",
+            "{n} {unit} above the natural limit set before the change ({limit})",
             n=count,
             unit=unit,
             limit=verdict.show(verdict.upper),
         )
     return _(
-        "{n} {unit} below the natural limit of before the change ({limit})",
+        "{n} {unit} below the natural limit set before the change ({limit})",
         n=count,
         unit=unit,
         limit=verdict.show(verdict.lower),

@@ -99,9 +99,9 @@ def test_every_report_section_agrees_between_engines(reports, section):
 
 def test_the_report_over_time_and_team_health_agree_between_engines(reports):
     duck, pg = (reports[e] for e in ENGINES)
-    assert close(duck.over_time.to_dict(), pg.over_time.to_dict())
+    assert close(duck.over_time.dump(), pg.over_time.dump())
     assert close(duck.health.rows, pg.health.rows)
-    assert duck.headline.to_dict() == pg.headline.to_dict()
+    assert duck.headline.dump() == pg.headline.dump()
     assert duck.notes == pg.notes
 
 

@@ -147,7 +147,7 @@ def test_annotate_then_list(demo_db, tmp_path):
     added = run("--db", str(db), "annotate", "new lead routing", "--at", "2026-11-20", "--team", "DACH")
     assert added.returncode == 0 and "recorded" in added.stdout
     listed = run("--db", str(db), "annotate", "--list", "--format", "json")
-    changes = {c["label"]: c for c in json.loads(listed.stdout)}
+    changes = {c["label"]: c for c in json.loads(listed.stdout)["changes"]}
     assert changes["new lead routing"]["status"] == "too early to tell"
     assert changes["new lead routing"]["scope_id"] == "T02"
 

@@ -110,7 +110,7 @@ def test_the_report_reads_in_dutch(demo_report):
 def test_json_carries_labels_in_the_language(demo_report):
     set_language("nl")
     try:
-        doc = demo_report.to_dict()
+        doc = demo_report.dump()
     finally:
         set_language("en")
     assert doc["language"] == "nl"

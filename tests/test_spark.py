@@ -56,9 +56,9 @@ def test_every_report_section_agrees_with_duckdb(engines):
 
 def test_trend_and_forecast_agree_with_duckdb(engines):
     trends = [build_trend(engines[e], "throughput", "month", by=None, today=TODAY) for e in ("duckdb", "spark")]
-    assert close(*[t.to_dict() for t in trends])
+    assert close(*[t.dump() for t in trends])
     forecasts = [build_forecast(engines[e], today=TODAY) for e in ("duckdb", "spark")]
-    assert close(*[f.to_dict() for f in forecasts])
+    assert close(*[f.dump() for f in forecasts])
 
 
 def test_the_command_line_reads_a_spark_url(engines):

@@ -123,7 +123,7 @@ def test_a_change_recorded_for_a_day_is_that_day_in_the_zone(tmp_path, export):
         assert con.sql('SELECT "at" FROM annotations').fetchone()[0] == datetime(2026, 10, 31, 23, 0)
     listed = _cli(db, "annotate", "--list", "--format", "json", zone=AMSTERDAM)
     assert listed.returncode == 0, listed.stderr
-    assert json.loads(listed.stdout)[0]["at"].startswith("2026-11-01")
+    assert json.loads(listed.stdout)["changes"][0]["at"].startswith("2026-11-01")
 
 
 def test_an_obstacle_raised_in_an_amsterdam_shell_is_stored_in_utc(tmp_path, export):

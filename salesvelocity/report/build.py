@@ -1,9 +1,10 @@
 """The funnel report: every funnel metric for one window, executed in the engine, ready to render.
 
-``build_report`` is the public entry point (the CLI's ``report`` command is a thin layer over it).
-Sections grouped by the report's ``by``: velocity, cycle, aging summary, speed-to-lead (when leads can
-be grouped that way), slippage, coverage (company/team/person only). Stage sections — funnel, time in
-stage, bottleneck — describe the whole selection (narrow it with ``team``), so they stay readable.
+``build_report`` is the public entry point (the funnel service calls it); the sections themselves —
+metric, title, columns — are listed once in ``report.sections``. Sections grouped by the report's
+``by``: velocity, cycle, aging summary, speed-to-lead (when leads can be grouped that way), slippage,
+coverage (company/team/person only). Stage sections — funnel, time in stage, bottleneck — describe the
+whole selection (narrow it with ``team``), so they stay readable.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import ibis
-import ibis.expr.types as ir
 from pydantic import Field, computed_field
 
 from salesvelocity import clock
@@ -21,23 +21,10 @@ from salesvelocity.i18n import _, day, language
 from salesvelocity.metrics import (
     TeamScope,
     Window,
-    aging_deals,
-    aging_summary,
-    bottleneck,
-    cycle_length,
-    funnel,
-    lead_conversion,
-    pipeline_coverage,
-    sales_velocity,
-    slippage,
-    speed_to_lead,
-    time_in_stage,
-    won_cycles,
 )
-from salesvelocity.metrics.common import GROUPINGS, Memo, with_labels
-from salesvelocity.metrics.coverage import SCOPES
-from salesvelocity.metrics.speed_to_lead import LEAD_GROUPINGS
+from salesvelocity.metrics.common import GROUPINGS, Memo
 from salesvelocity.output import column_label
+from salesvelocity.report.sections import SECTIONS, Inputs
 from salesvelocity.results import Result, Rows
 from salesvelocity.schema import LATEST_YEAR
 from salesvelocity.store import Store
@@ -49,8 +36,6 @@ if TYPE_CHECKING:
 
 DEFAULT_DAYS = 90
 DEFAULT_CURRENCY = "EUR"  # the schema's default for a deal without one
-STUCK_LIST_LIMIT = 25
-SCATTER_LIMIT = 5000
 
 
 class Report(Result):
@@ -160,47 +145,12 @@ def build_report(
     report = Report(start=window.start, end=window.end, as_of=as_of, by=by, team=team, team_name=team_name(store, team))
     report.viewer = view_line(store)
 
-    lead_by = by if by in LEAD_GROUPINGS or by is None else None
-    if lead_by != by:
+    inputs = Inputs(tables, detail_tables, window, by)
+    if inputs.grouping("lead") != by:
         report.notes.append(_("speed-to-lead is shown for the whole selection: leads cannot be grouped by {by}", by=by))
-    coverage_by = by if by in SCOPES else None
-    if coverage_by != by:
+    if inputs.grouping("coverage") != by:
         report.notes.append(_("pipeline coverage is shown for company targets: targets are not set per {by}", by=by))
-
-    won = won_cycles(tables, window, None)
-    won = won.mutate(_h=won.deal_id.hash())
-    # A sample by hash when there are more won deals than points a chart can hold (each engine hashes
-    # its own way, so beyond the limit the sample differs by engine); shown in deal order.
-    scatter = (
-        won.order_by(won._h)
-        .limit(SCATTER_LIMIT)
-        .select("deal_id", "closed_at", "cycle_days", amount=won.amount.cast("float64"))
-        .order_by("deal_id")
-    )
-    stuck = aging_deals(detail_tables, as_of, None)
-    stuck = stuck.filter(stuck.flag.isin(["stuck", "at risk"])).limit(STUCK_LIST_LIMIT)
-    stuck = (
-        with_labels(detail_tables, "person", stuck.rename(_group="group").mutate(group=stuck.owner_id))
-        .rename(owner="label")
-        .drop("group", "_group")
-    )
-
-    expressions: dict[str, ir.Table] = {
-        "velocity": sales_velocity(tables, window, by),
-        "velocity_overall": sales_velocity(tables, window, None),
-        "cycle": _labelled(tables, by, cycle_length(tables, window, by)),
-        "cycle_overall": cycle_length(tables, window, None),
-        "funnel": funnel(tables, window, None),
-        "time_in_stage": time_in_stage(tables, window, None),
-        "bottleneck": bottleneck(tables, window, None),
-        "aging": _labelled(tables, by, aging_summary(tables, as_of, by)),
-        "stuck_deals": stuck.order_by(ibis.desc("age_days")),
-        "speed_to_lead": _labelled(tables, lead_by, speed_to_lead(tables, window, lead_by)),
-        "lead_conversion": _labelled(tables, lead_by, lead_conversion(tables, window, lead_by)),
-        "slippage": _labelled(tables, by, slippage(tables, window, as_of, by)),
-        "coverage": _labelled(tables, coverage_by, pipeline_coverage(tables, as_of, coverage_by)),
-        "cycle_scatter": scatter,
-    }
+    expressions = {s.name: s.build(inputs) for s in SECTIONS}
     try:
         for name, expr in expressions.items():
             report.sql[name], report.sections[name] = store.execute_sql(expr)
@@ -335,11 +285,6 @@ def team_name(store: Store, team_id: str | None) -> str | None:
     teams = store.table("teams")
     name = store.execute(teams.filter(teams.team_id == team_id).select("name")).to_pylist()
     return (name[0]["name"] if name else None) or team_id
-
-
-def _labelled(tables, by: str | None, expr: ir.Table) -> ir.Table:
-    labelled = with_labels(tables, by, expr)
-    return labelled.select("group", "label", *[c for c in expr.columns if c != "group"]).order_by("group")
 
 
 def complete_model() -> None:

@@ -15,6 +15,7 @@ from salesvelocity import clock
 from salesvelocity.i18n import _, language
 from salesvelocity.output import NO_DATA, fmt_number
 from salesvelocity.report.build import Report
+from salesvelocity.report.sections import BY_NAME
 
 PALETTE = ["#2563eb", "#16a34a", "#ea580c", "#9333ea", "#0891b2", "#ca8a04", "#db2777", "#4b5563"]
 LAYOUT = dict(
@@ -36,6 +37,20 @@ def nowrap(text: object) -> Markup:
 
 _env.filters["nw"] = nowrap
 _env.globals["_"] = _
+
+
+def cell(value: object, kind: str) -> Markup:
+    """One table cell of a registry column: text left-aligned as it is, a flag coloured by its word, a
+    figure formatted for the reader's language and never broken inside."""
+    if kind == "text":
+        return Markup('<td class="text">{}</td>').format(NO_DATA if value is None else value)
+    shown = fmt_number(value, kind)
+    if kind == "flag":
+        return Markup('<td class="text flag-{}">{}</td>').format(str(value).replace(" ", "-"), shown)
+    return Markup('<td><span class="nw">{}</span></td>').format(shown)
+
+
+_env.globals["cell"] = cell
 
 
 #: A chart title longer than this wraps onto lines of at most this many characters: Plotly never wraps a
@@ -267,5 +282,5 @@ def render_html(report: Report) -> str:
         no_data=NO_DATA,
         currency=report.currency,
         lang=language(),
-        group_word={"team": "team", "person": "rep"}.get(report.by, report.by or "scope"),
+        sections=BY_NAME,
     )

@@ -55,26 +55,25 @@ PROBLEMS = """() => {
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory):
     """The four pages of a demo company, written as files."""
-    from salesvelocity.empowerment.health import balance, early_warnings
-    from salesvelocity.report.build import build_report
+    from salesvelocity.config import Settings
+    from salesvelocity.context import Context
     from salesvelocity.report.empowerment_html import health_page
     from salesvelocity.report.flow_html import forecast_page, trend_page
-    from salesvelocity.report.forecast_view import build_forecast
     from salesvelocity.report.html import render_html
-    from salesvelocity.report.trend import build_trend
+    from salesvelocity.services import forecast, funnel, health, trend
 
     folder = tmp_path_factory.mktemp("pages")
     con = sv.connect(":memory:")
     load_demo(con, generate(3000, 7, TODAY))
-    html = {
-        "report": render_html(build_report(con, today=TODAY)),
-        "trend": trend_page(build_trend(con, "velocity", "week", today=TODAY)),
-        "forecast": forecast_page(
-            build_forecast(con, target=True, metric="amount", team="Nordics", run_backtest=True, today=TODAY)
-        ),
-        "health": health_page(balance(con, TODAY), early_warnings(con, TODAY), TODAY),
-    }
-    con.close()
+    with Context.of(con, Settings(db=":memory:"), today=TODAY) as ctx:  # pages as the services give them
+        html = {
+            "report": render_html(funnel.report(ctx)),
+            "trend": trend_page(trend.trend(ctx, "velocity", "week")),
+            "forecast": forecast_page(
+                forecast.forecast(ctx, target=True, metric="amount", team="Nordics", backtest=True)
+            ),
+            "health": health_page(health.health(ctx)),
+        }
     files = {}
     for name, text in html.items():
         files[name] = folder / f"{name}.html"

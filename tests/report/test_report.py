@@ -15,7 +15,8 @@ from salesvelocity.demo import generate, load_demo
 from salesvelocity.errors import MetricError
 from salesvelocity.report.build import build_report
 from salesvelocity.report.html import render_html
-from salesvelocity.report.tabular import report_csv, report_csv_files, report_json
+from salesvelocity.renderers import to_json as report_json
+from salesvelocity.report.tabular import report_csv, report_csv_files
 from salesvelocity.report.terminal import render_terminal
 
 SECTIONS = {
