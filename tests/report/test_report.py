@@ -13,9 +13,9 @@ from rich.console import Console
 import salesvelocity as sv
 from salesvelocity.demo import generate, load_demo
 from salesvelocity.errors import MetricError
+from salesvelocity.renderers import to_json as report_json
 from salesvelocity.report.build import build_report
 from salesvelocity.report.html import render_html
-from salesvelocity.renderers import to_json as report_json
 from salesvelocity.report.tabular import report_csv, report_csv_files
 from salesvelocity.report.terminal import render_terminal
 
