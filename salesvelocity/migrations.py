@@ -79,7 +79,20 @@ def _v2_to_v3(store: Store) -> None:
     store.sql(f"DELETE FROM {META_TABLE} WHERE key = 'pulse_secret'")
 
 
-STEPS = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(store: Store) -> None:
+    """The team edition: an obstacle's answer carries a message and its author; a 1:1 keeps shared notes and
+    agreed actions; the web app's accounts, sessions, tokens, audit log and inbox."""
+    from salesvelocity.schema import APP_TABLES
+
+    for table, column in (("obstacles", "response"), ("obstacles", "responded_by")):
+        store.sql(f'ALTER TABLE {table} ADD COLUMN IF NOT EXISTS "{column}" VARCHAR')
+    for column in ("notes", "actions"):
+        store.sql(f'ALTER TABLE one_on_ones ADD COLUMN IF NOT EXISTS "{column}" VARCHAR')
+    for ddl in APP_TABLES.values():
+        store.sql(ddl)
+
+
+STEPS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def v1_ddl() -> list[str]:

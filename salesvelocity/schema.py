@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: SQL type per logical type (DuckDB and PostgreSQL spell these the same way).
 SQL_TYPES = {
@@ -198,13 +198,16 @@ TABLES: dict[str, Table] = {
                 _c("first_response_at", "timestamp"),
                 _c("resolved_at", "timestamp"),
                 _c("resolution"),
+                _c("response"),  # the helper's message to the person who raised it
+                _c("responded_by"),
             ),
             key=("obstacle_id",),
             references=(("raised_by", "people", "person_id"),),
         ),
         Table(
             "one_on_ones",
-            (_r("person_id"), _r("manager_id"), _r("held_on", "date")),
+            # notes and agreed actions are for the two people in the 1:1 only (design §5)
+            (_r("person_id"), _r("manager_id"), _r("held_on", "date"), _c("notes"), _c("actions")),
             key=("person_id", "manager_id", "held_on"),
             references=(("person_id", "people", "person_id"),),
         ),
@@ -272,3 +275,24 @@ ROW_RULES: list[tuple[str, str, str, str, str]] = [
         "an obstacle cannot be resolved before it was raised; correct either timestamp",
     ),
 ]
+
+
+#: The web app's own tables (accounts, sessions, API tokens, the audit log, the inbox). Not canonical data:
+#: never imported or exported; created beside the canonical tables (DuckDB and PostgreSQL alike).
+APP_TABLES: dict[str, str] = {
+    "app_users": """CREATE TABLE IF NOT EXISTS app_users (
+  user_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, email VARCHAR NOT NULL, role VARCHAR NOT NULL,
+  person_id VARCHAR, password_hash VARCHAR, language VARCHAR, invite_hash VARCHAR, invite_expires TIMESTAMP,
+  created_at TIMESTAMP NOT NULL, disabled_at TIMESTAMP)""",
+    "app_sessions": """CREATE TABLE IF NOT EXISTS app_sessions (
+  session_hash VARCHAR PRIMARY KEY, user_id VARCHAR NOT NULL, csrf VARCHAR NOT NULL,
+  created_at TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL)""",
+    "app_tokens": """CREATE TABLE IF NOT EXISTS app_tokens (
+  token_hash VARCHAR PRIMARY KEY, token_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL, name VARCHAR NOT NULL,
+  created_at TIMESTAMP NOT NULL, revoked_at TIMESTAMP)""",
+    "app_audit": """CREATE TABLE IF NOT EXISTS app_audit (
+  done_at TIMESTAMP NOT NULL, user_id VARCHAR, action VARCHAR NOT NULL, target VARCHAR, detail VARCHAR)""",
+    "app_inbox": """CREATE TABLE IF NOT EXISTS app_inbox (
+  message_id VARCHAR PRIMARY KEY, person_id VARCHAR NOT NULL, sent_at TIMESTAMP NOT NULL, kind VARCHAR NOT NULL,
+  text VARCHAR NOT NULL, link VARCHAR, read_at TIMESTAMP)""",
+}

@@ -18,7 +18,7 @@ from ibis.backends.duckdb import Backend as DuckDBBackend
 
 from salesvelocity.clock import UTC_NAME, zone_name
 from salesvelocity.errors import StoreError
-from salesvelocity.schema import SCHEMA_VERSION, TABLES
+from salesvelocity.schema import APP_TABLES, SCHEMA_VERSION, TABLES
 
 META_TABLE = "_salesvelocity_meta"
 
@@ -125,6 +125,8 @@ class Store:
                 self.sql(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR)")
                 for table in TABLES.values():
                     self.sql(table.ddl())
+                for ddl in APP_TABLES.values():
+                    self.sql(ddl)
             else:
                 migrate(self, found)
             self.set_meta("schema_version", str(SCHEMA_VERSION))

@@ -50,7 +50,7 @@ def test_judgment_date_and_equal_windows_by_hand(store, small_files):
 def test_values_that_print_the_same_are_never_better_or_worse():
     from salesvelocity.patience import MetricVerdict
 
-    same = MetricVerdict("win_rate", 0.4401, 0.4399, True, True, 0.3, 0.6)
+    same = MetricVerdict.of("win_rate", 0.4401, 0.4399, True, True, 0.3, 0.6)
     assert same.show(same.before_mean) == same.show(same.after_mean) == "44.0\u00a0%"
     assert "no real change" in same.reading
 

@@ -526,6 +526,8 @@ def generate(
             "first_response_at": _time(_ts(np.where(has_response, responded, 0), origin), mask=~has_response),
             "resolved_at": _time(_ts(np.where(is_resolved, resolved, 0), origin), mask=~is_resolved),
             "resolution": _str(np.where(is_resolved, "Resolved with the manager", ""), mask=~is_resolved),
+            "response": _str(np.where(has_response, "On it — let's look at it together today", ""), mask=~has_response),
+            "responded_by": pa.array([None] * len(ob_idx), pa.string()),
         }
     )
 
@@ -545,6 +547,8 @@ def generate(
             "person_id": _str(person_ids[n_teams + one_rep_a]),
             "manager_id": _str(manager_of_team[rep_team[one_rep_a]]),
             "held_on": _date(one_day_a, origin),
+            "notes": pa.array([None] * len(one_rep_a), pa.string()),
+            "actions": pa.array([None] * len(one_rep_a), pa.string()),
         }
     )
     one_on_ones = _unique_rows(one_on_ones)

@@ -142,9 +142,16 @@ def raise_obstacle(
 
 
 def respond(
-    store: Store, obstacle_id: str, at: datetime | None = None, resolve: bool = False, resolution: str | None = None
+    store: Store,
+    obstacle_id: str,
+    at: datetime | None = None,
+    resolve: bool = False,
+    resolution: str | None = None,
+    message: str | None = None,
+    by: str | None = None,
 ) -> None:
-    """The manager acknowledges (first response) or resolves an obstacle."""
+    """The manager acknowledges (first response) or resolves an obstacle; ``message`` (kept with ``by``, the
+    person answering) is what the person who raised it reads."""
     row = store.sql(
         "SELECT raised_at, first_response_at, resolved_at FROM obstacles WHERE obstacle_id = ?", [obstacle_id]
     ).fetchone()
@@ -159,6 +166,11 @@ def respond(
         "UPDATE obstacles SET first_response_at = coalesce(first_response_at, ?) WHERE obstacle_id = ?",
         [moment, obstacle_id],
     )
+    if message and message.strip():
+        store.sql(
+            "UPDATE obstacles SET response = ?, responded_by = ? WHERE obstacle_id = ?",
+            [message.strip(), by, obstacle_id],
+        )
     if resolve:
         store.sql(
             "UPDATE obstacles SET resolved_at = ?, resolution = ? WHERE obstacle_id = ?",

@@ -24,3 +24,19 @@ def answer(ctx: Context, question: str, score: int, person: str | None = None) -
     """Record the actor's answer (the admin may record for ``person``); stored only as an opaque token."""
     who = as_self(ctx, person, "--person")
     record_response(writer(ctx), who, question, score, questions=questions(ctx))
+
+
+def answered(ctx: Context) -> set[str]:
+    """The questions the actor has answered in the running period (only they can tell: the token needs both
+    the key outside the database and who they are)."""
+    from salesvelocity.empowerment.pulse import CADENCE
+    from salesvelocity.empowerment.pulse_key import load_key, make_token
+    from salesvelocity.metrics.cadence import period_floor
+
+    key = load_key(ctx.store.store)
+    if key is None or ctx.actor.person_id is None:
+        return set()
+    token = make_token(key, ctx.actor.person_id, period_floor(ctx.current_day(), CADENCE))
+    table = ctx.store.table("pulse_responses")
+    found = ctx.store.execute(table.filter(table.respondent_token == token).select("question_id").distinct())
+    return set(found.column("question_id").to_pylist())

@@ -6,9 +6,11 @@ import ibis
 
 from salesvelocity.context import Context
 from salesvelocity.empowerment.recognition import recognise
+from salesvelocity.i18n import _
 from salesvelocity.results import Result, Rows
 from salesvelocity.scope import find_person
 from salesvelocity.services._writes import as_self, writer
+from salesvelocity.services.inbox import notify
 
 KUDOS_LIMIT = 50
 
@@ -23,7 +25,11 @@ class Kudos(Result):
 def give(ctx: Context, to: str, message: str, deal: str | None = None, given_by: str | None = None) -> str:
     """Thank ``to`` (id or name) as the actor (the admin may give for ``given_by``); returns the id."""
     store = writer(ctx)
-    return recognise(store, as_self(ctx, given_by, "--from"), find_person(store, to)["person_id"], message, deal)
+    giver, taker = find_person(store, as_self(ctx, given_by, "--from")), find_person(store, to)
+    recognition_id = recognise(store, giver["person_id"], taker["person_id"], message, deal)
+    said = _("{name} thanked you: {message}", name=giver["name"] or giver["person_id"], message=message.strip())
+    notify(store, taker["person_id"], "kudos", said, "/kudos")
+    return recognition_id
 
 
 def kudos(ctx: Context, person: str | None = None, limit: int = KUDOS_LIMIT) -> Kudos:
