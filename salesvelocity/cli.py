@@ -822,7 +822,8 @@ def main() -> None:
         sys.exit(2)
 
 
-from salesvelocity import cli_empowerment  # noqa: E402,F401  registers recognise, pulse, obstacle, coach, health
+from salesvelocity import cli_empowerment  # noqa: E402,F401,I001  registers recognise, pulse, obstacle, coach, health
+from salesvelocity import cli_web  # noqa: E402,F401  registers serve and user
 
 if __name__ == "__main__":
     # Run the imported module's app, on which the empowerment commands registered themselves.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
 from salesvelocity import clock
@@ -93,6 +93,15 @@ class Context:
         from salesvelocity.report.build import default_window
 
         return default_window(self.store, self.today)[1]
+
+    def moment(self) -> datetime:
+        """The instant a snapshot is taken at, as the reporting zone's wall clock: the start of ``as_of``; without
+        one, this very moment when the data reaches today (what someone just recorded shows at once), else
+        the start of the day after the data ends."""
+        day = self.day()
+        if self.as_of is None and self.today is None and day >= clock.today(self.zone):
+            return clock.local_now(self.zone)
+        return datetime.combine(day, time.min)
 
     def current_day(self) -> date:
         """Today in the reporting zone (or the fixed ``today``)."""

@@ -86,13 +86,20 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """All-or-nothing: everything inside commits together or not at all."""
+        """All-or-nothing: everything inside commits together or not at all. Inside another transaction it
+        is part of that one (a service that records in one step may be called within a larger step)."""
+        if getattr(self, "_in_transaction", False):
+            yield
+            return
         self.raw.execute("BEGIN TRANSACTION")
+        self._in_transaction = True
         try:
             yield
         except BaseException:
             self.raw.execute("ROLLBACK")
             raise
+        finally:
+            self._in_transaction = False
         self.raw.execute("COMMIT")
         self._tables.clear()
 

@@ -28,7 +28,7 @@ class Obstacles(Result):
 
 def overview(ctx: Context, team: str | None = None) -> Obstacles:
     day, team_id = ctx.day(), ctx.team(team)
-    still = ctx.store.execute(found.open_obstacles(ctx.store.detail(), day, team_id))  # who raised what
+    still = ctx.store.execute(found.open_obstacles(ctx.store.detail(), ctx.moment(), team_id))  # who raised what
     help_ = ctx.store.execute(found.time_to_help(ctx.store, Window.of(day.replace(year=day.year - 1), day)))
     teams = names(ctx.store, "teams")
     words = [teams.get(t, _("all teams") if t == "all" else t) for t in help_.column("team_id").to_pylist()]

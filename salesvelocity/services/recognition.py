@@ -32,8 +32,10 @@ def give(ctx: Context, to: str, message: str, deal: str | None = None, given_by:
     return recognition_id
 
 
-def kudos(ctx: Context, person: str | None = None, limit: int = KUDOS_LIMIT) -> Kudos:
-    seen = ctx.store.detail()
+def kudos(ctx: Context, person: str | None = None, limit: int = KUDOS_LIMIT, wall: bool = False) -> Kudos:
+    """``wall``: the team's kudos wall — thank-yous are public, so everyone in the actor's teams' reach is
+    shown, not only the actor's own."""
+    seen = ctx.store if wall else ctx.store.detail()
     given = seen.table("recognitions")
     people = seen.store.table("people")  # names of both sides: a thank-you names who gave it
     person_id = find_person(seen, person)["person_id"] if person else None

@@ -1,0 +1,233 @@
+"""The team edition: `salesvelocity serve` — one page per role on the same services as the CLI.
+
+Every page is built from the services (``salesvelocity.services``) through the signed-in user's Context,
+so a page shows exactly what the CLI's ``--as`` shows for that person. Every page has a JSON twin under
+``/api/v1/`` (the services' result models, described in OpenAPI at ``/api/v1/openapi.json``).
+
+Security: argon2 password hashes; a random session token in an HttpOnly, SameSite=Lax cookie (Secure
+behind https); a CSRF token in every form (and in htmx's header) checked on every state-changing request;
+failed sign-ins limited per address and account; an audit log of every change; personal API tokens an
+admin can revoke. The database connection is one per server, used by one request at a time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time as timer
+from collections import defaultdict, deque
+from contextlib import contextmanager
+from importlib.resources import files
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+import salesvelocity
+from salesvelocity.context import Context
+from salesvelocity.errors import SalesVelocityError
+from salesvelocity.i18n import LANGUAGES, _, language_code, speaking
+from salesvelocity.output import fmt_number
+from salesvelocity.web import accounts
+from salesvelocity.web.accounts import User
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from salesvelocity.config import Settings
+    from salesvelocity.store import Store
+
+COOKIE = "sv_session"
+LOGIN_TRIES = {"user": 5, "ip": 30}  # failed sign-ins per account, and per address (an office shares one) …
+LOGIN_WINDOW = 15 * 60  # … within this many seconds
+HOME = {"rep": "/me", "manager": "/help", "exec": "/teams", "admin": "/admin"}
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+}
+
+_env = Environment(loader=PackageLoader("salesvelocity.web", "templates"), autoescape=select_autoescape(["html"]))
+_env.globals["_"] = _
+_env.filters["num"] = fmt_number
+
+
+class Charts:
+    """Charts for the pages: the same plotly figures as the HTML reports, drawn with the served plotly.js."""
+
+    @staticmethod
+    def trend(trend) -> str:
+        from salesvelocity.report.flow_html import trend_charts
+
+        return "".join(trend_charts(trend))
+
+    @staticmethod
+    def quadrant(teams) -> str:
+        from salesvelocity.report.empowerment_html import quadrant_chart
+
+        return quadrant_chart(teams)
+
+
+_env.globals["charts"] = Charts
+
+
+class Server:
+    """What every request shares: the settings, the one store, and the lock that gives it to one at a time."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self.lock = threading.RLock()
+        self.failures: dict[str, deque[float]] = defaultdict(deque)
+
+    @contextmanager
+    def context(self, user: User) -> Iterator[Context]:
+        """The user's Context, speaking their language, holding the store for this request."""
+        with self.lock:
+            ctx = Context.of(self.store, self.settings, user.person_id, user.role if user.person_id else None)
+            with speaking(user.language or self.settings.language):
+                yield ctx.asking(locale=user.language or self.settings.language)
+
+    def too_many(self, *keys: str) -> bool:
+        now = timer.monotonic()
+        for key in keys:
+            tries = self.failures[key]
+            while tries and now - tries[0] > LOGIN_WINDOW:
+                tries.popleft()
+            if len(tries) >= LOGIN_TRIES[key.split(":", 1)[0]]:
+                return True
+        return False
+
+    def failed(self, *keys: str) -> None:
+        for key in keys:
+            self.failures[key].append(timer.monotonic())
+
+
+def create_app(settings: Settings, store: Store) -> FastAPI:
+    """The web app over an open, writable store."""
+    server = Server(settings, store)
+    app = FastAPI(
+        title="salesvelocity",
+        version=salesvelocity.__version__,
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.server = server
+    app.mount("/static", StaticFiles(directory=str(files("salesvelocity.web") / "static")), name="static")
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next):
+        response = await call_next(request)
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        if request.url.path.startswith(("/api/", "/me", "/help", "/teams", "/admin", "/inbox", "/kudos", "/account")):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.exception_handler(SalesVelocityError)
+    async def said(request: Request, exc: SalesVelocityError):
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": exc.message, "hint": exc.hint}, status_code=400)
+        text = exc.message + (f" — {exc.hint}" if exc.hint else "")
+        shown = page(request, "message.html", title=_("Something needs a fix"), text=text)
+        # htmx swaps in only a successful answer: a boosted form gets the page that says what to fix
+        return HTMLResponse(shown, status_code=200 if request.headers.get("HX-Request") else 400)
+
+    from salesvelocity.web import pages
+
+    app.include_router(pages.router)
+    app.include_router(pages.api, prefix="/api/v1")
+
+    @app.get("/plotly.js", include_in_schema=False)
+    def plotly_js() -> Response:
+        from plotly.offline import get_plotlyjs
+
+        return Response(get_plotlyjs(), media_type="application/javascript", headers={"Cache-Control": "max-age=86400"})
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    return app
+
+
+def page(request: Request, template: str, **values: Any) -> str:
+    user = getattr(request.state, "user", None)
+    return _env.get_template(template).render(
+        user=user,
+        csrf=getattr(request.state, "csrf", ""),
+        path=request.url.path,
+        version=salesvelocity.__version__,
+        languages=LANGUAGES,
+        **values,
+    )
+
+
+# -- who is asking -----------------------------------------------------------------------------------------
+def server_of(request: Request) -> Server:
+    return request.app.state.server
+
+
+def signed_in(request: Request) -> User:
+    """The user of this request: a session cookie (pages, htmx) or a personal API token (``Bearer``).
+
+    A state-changing request on a session must carry the session's CSRF token (form field ``csrf`` or header
+    ``X-CSRF-Token``); a token request carries no cookie, so it needs none.
+    """
+    server = server_of(request)
+    bearer = request.headers.get("Authorization", "")
+    with server.lock:
+        if bearer.lower().startswith("bearer "):
+            user = accounts.token_user(server.store, bearer[7:].strip())
+            if user is None:
+                raise HTTPException(401, "unknown or revoked API token")
+            request.state.user, request.state.csrf, request.state.token = user, "", True
+            return user
+        found = accounts.session_user(server.store, request.cookies.get(COOKIE))
+    if found is None:
+        if request.url.path.startswith("/api/"):
+            raise HTTPException(401, "sign in first, or send a personal API token")
+        raise HTTPException(303, headers={"Location": f"/login?next={request.url.path}"})
+    request.state.user, request.state.csrf, request.state.token = found[0], found[1], False
+    return found[0]
+
+
+async def csrf_checked(request: Request, user: Annotated[User, Depends(signed_in)]) -> User:
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and not request.state.token:
+        given = request.headers.get("X-CSRF-Token")
+        if given is None:
+            form = await request.form()
+            given = form.get("csrf")
+        if not given or not _same(str(given), request.state.csrf):
+            raise HTTPException(403, "the form is out of date or not from this site: reload the page and try again")
+    return user
+
+
+def _same(a: str, b: str) -> bool:
+    import hmac
+
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def require(*roles: str):
+    """A dependency: the signed-in user, if their role is one of ``roles`` (admins may open every page)."""
+
+    def check(user: Annotated[User, Depends(csrf_checked)]) -> User:
+        if user.role not in roles and user.role != "admin":
+            raise HTTPException(403, f"this page is for: {', '.join(roles)}")
+        return user
+
+    return check
+
+
+def browser_language(request: Request) -> str:
+    for part in request.headers.get("Accept-Language", "").split(","):
+        try:
+            return language_code(part.split(";")[0].strip() or None)
+        except SalesVelocityError:
+            continue
+    return "en"

@@ -1,0 +1,471 @@
+"""The pages of the team edition and their JSON twins: one view model per page, built from the services.
+
+Each page's view model is a ``Result`` built once per request by a ``*_view`` function; the page renders it
+and ``/api/v1/<page>`` returns its dump (its OpenAPI shape is the model's). Forms post to small endpoints
+that call a service and redirect back (htmx boosts them into in-page updates; without JavaScript they
+still work).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from salesvelocity.context import Context
+from salesvelocity.errors import SalesVelocityError
+from salesvelocity.i18n import _
+from salesvelocity.report.build import Report, complete_model, names
+from salesvelocity.report.forecast_view import ForecastResult
+from salesvelocity.report.trend import Trend
+from salesvelocity.results import Result
+from salesvelocity.services import (
+    changes,
+    coaching,
+    deals,
+    forecast,
+    funnel,
+    health,
+    inbox,
+    obstacles,
+    one_on_ones,
+    pulse,
+    recognition,
+    trend,
+)
+from salesvelocity.web import accounts
+from salesvelocity.web.accounts import User
+from salesvelocity.web.app import COOKIE, HOME, browser_language, csrf_checked, page, require, server_of
+
+complete_model()
+router = APIRouter(include_in_schema=False)
+api = APIRouter(tags=["pages"])
+Field = Annotated[str, Form()]
+Signed = Annotated[User, Depends(csrf_checked)]
+RepOrManager = Annotated[User, Depends(require("rep", "manager"))]
+Manager = Annotated[User, Depends(require("manager"))]
+ExecOrManager = Annotated[User, Depends(require("exec", "manager"))]
+AdminUser = Annotated[User, Depends(require("admin"))]
+Optional = Annotated[str | None, Form()]
+
+
+# -- view models: one per page, the JSON twin is its dump ---------------------------------------------------
+class MyWeek(Result):
+    """A rep's week: own deals against their stage's P85, own velocity against own baseline, kudos, pulse,
+    own obstacles and their answers, 1:1s and the next agenda."""
+
+    name: str
+    deals: deals.OpenDeals
+    velocity: Trend | None
+    kudos: recognition.Kudos
+    colleagues: dict[str, str]  # whom one may thank: person_id → name
+    pulse_questions: dict[str, str]
+    pulse_answered: list[str]
+    obstacles: obstacles.Mine
+    one_on_ones: one_on_ones.OneOnOnes
+    agenda: coaching.Agenda | None
+
+
+class WhereToHelp(Result):
+    """A manager's page: the headline, obstacles to answer, unthanked wins, early warnings, 1:1s, changes and
+    pulse — for the people and teams they manage."""
+
+    report: Report
+    obstacles: obstacles.Obstacles
+    health: health.Health
+    one_on_ones: one_on_ones.OneOnOnes
+    people: dict[str, str]
+    changes: changes.Changes
+    pulse: pulse.PulseResults
+
+
+class Teams(Result):
+    """Every team side by side (no person ranked), the forecast against target, the balance."""
+
+    report: Report
+    health: health.Health
+    forecast: ForecastResult | None
+
+
+class Admin(Result):
+    users: list[dict]
+    tokens: list[dict]
+    audit: list[dict]
+
+
+def my_week(ctx: Context) -> MyWeek:
+    me = ctx.actor.person_id
+    velocity = None
+    if me:
+        try:
+            velocity = trend.trend(ctx, "won_amount", "week", by="person")
+        except SalesVelocityError:
+            velocity = None
+    people = ctx.store.table("people")
+    mates = ctx.store.execute(
+        people.filter(people.person_id != (me or "")).select("person_id", name=people.name.fill_null(people.person_id))
+    )
+    return MyWeek(
+        name=ctx.actor.name,
+        deals=deals.open_deals(ctx),
+        velocity=velocity,
+        kudos=recognition.kudos(ctx, person=me) if me else recognition.kudos(ctx),
+        colleagues=dict(
+            sorted(
+                zip(mates["person_id"].to_pylist(), mates["name"].to_pylist(), strict=True),
+                key=lambda kv: kv[1].lower(),
+            )
+        ),
+        pulse_questions=pulse.questions(ctx),
+        pulse_answered=sorted(pulse.answered(ctx)),
+        obstacles=obstacles.mine(ctx),
+        one_on_ones=one_on_ones.held(ctx, me) if me else one_on_ones.held(ctx),
+        agenda=coaching.agenda(ctx, me) if me else None,
+    )
+
+
+def where_to_help(ctx: Context) -> WhereToHelp:
+    report = funnel.report(ctx, by="team")
+    judged = report.over_time.judgments if report.over_time else []  # the report judged every change already
+    return WhereToHelp(
+        report=report,
+        obstacles=obstacles.overview(ctx),
+        health=health.health(ctx),
+        one_on_ones=one_on_ones.held(ctx),
+        people={k: v for k, v in names(ctx.store.detail(), "people").items() if k != ctx.actor.person_id},
+        changes=changes.Changes(as_of=report.end.date(), cadence="week", changes=judged),
+        pulse=pulse.results(ctx),
+    )
+
+
+def teams_view(ctx: Context) -> Teams:
+    try:
+        ahead = forecast.forecast(ctx, target=True, metric="amount")
+    except SalesVelocityError:
+        ahead = None
+    return Teams(report=funnel.report(ctx, by="team", over_time=False), health=health.health(ctx), forecast=ahead)
+
+
+def admin_view(ctx: Context) -> Admin:
+    store = ctx.store.store
+    return Admin(users=accounts.users(store), tokens=accounts.tokens(store), audit=accounts.audit_log(store, 100))
+
+
+# -- sign in and out ------------------------------------------------------------------------------------------
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/", said: str = "") -> str:  # noqa: A002
+    return page(request, "login.html", next=_local(next), said=said, lang=browser_language(request))
+
+
+@router.post("/login")
+def login(request: Request, email: Field, password: Field, next: Field = "/"):  # noqa: A002
+    server = server_of(request)
+    address = request.client.host if request.client else "?"
+    keys = (f"ip:{address}", f"user:{email.strip().lower()}")
+    if server.too_many(*keys):
+        return HTMLResponse(
+            page(
+                request,
+                "login.html",
+                next=_local(next),
+                lang=browser_language(request),
+                said=_("Too many failed sign-ins: wait a quarter of an hour, or ask your admin."),
+            ),
+            status_code=429,
+        )
+    with server.lock:
+        user = accounts.authenticate(server.store, email, password)
+        if user is None:
+            server.failed(*keys)
+            accounts.audit(server.store, None, "sign-in failed", email.strip().lower()[:200])
+            return HTMLResponse(
+                page(
+                    request,
+                    "login.html",
+                    next=_local(next),
+                    lang=browser_language(request),
+                    said=_("That e-mail address and password do not match an account."),
+                ),
+                status_code=401,
+            )
+        token, _csrf = accounts.start_session(server.store, user)
+    response = RedirectResponse(_local(next) if next not in ("", "/") else HOME[user.role], status_code=303)
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        max_age=accounts.SESSION_DAYS * 86400,
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, user: Signed):
+    server = server_of(request)
+    with server.lock:
+        accounts.end_session(server.store, request.cookies.get(COOKIE))
+        accounts.audit(server.store, user.user_id, "signed out")
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("/invite/{token}", response_class=HTMLResponse)
+def invite_form(request: Request, token: str) -> str:
+    return page(request, "invite.html", token=token, lang=browser_language(request), said="")
+
+
+@router.post("/invite/{token}")
+def invite(request: Request, token: str, password: Field, again: Field):
+    server = server_of(request)
+    if password != again:
+        return HTMLResponse(
+            page(
+                request, "invite.html", token=token, lang=browser_language(request), said=_("The two passwords differ.")
+            ),
+            status_code=400,
+        )
+    try:
+        with server.lock:
+            user = accounts.accept_invite(server.store, token, password)
+    except SalesVelocityError as exc:
+        return HTMLResponse(
+            page(
+                request,
+                "invite.html",
+                token=token,
+                lang=browser_language(request),
+                said=exc.message + (f" — {exc.hint}" if exc.hint else ""),
+            ),
+            status_code=400,
+        )
+    return RedirectResponse(f"/login?said={quote(_('Your password is set: sign in.'))}&email={user.email}", 303)
+
+
+@router.get("/")
+def home(request: Request, user: Signed):
+    return RedirectResponse(HOME[user.role] if user.person_id or user.role == "admin" else "/admin", 303)
+
+
+@router.post("/language")
+def choose_language(request: Request, user: Signed, language: Field, back: Field = "/"):
+    from salesvelocity.i18n import language_code
+
+    server = server_of(request)
+    with server.lock:
+        accounts.set_language(server.store, user, language_code(language))
+    return RedirectResponse(_local(back), 303)
+
+
+# -- pages and their JSON twins -----------------------------------------------------------------------------
+def _view(request: Request, user: User, build, template: str | None = None, **values):
+    with server_of(request).context(user) as ctx:
+        model = build(ctx)
+        if template is None:
+            return model
+        return HTMLResponse(
+            page(request, template, view=model, ctx=ctx, said=request.query_params.get("said", ""), **values)
+        )
+
+
+@router.get("/me", response_class=HTMLResponse)
+def me_page(request: Request, user: RepOrManager):
+    return _view(request, user, my_week, "me.html")
+
+
+@api.get("/me", response_model=None)
+def me_json(request: Request, user: RepOrManager) -> dict:
+    return _view(request, user, my_week).dump()
+
+
+@router.get("/help", response_class=HTMLResponse)
+def help_page(request: Request, user: Manager):
+    return _view(request, user, where_to_help, "help.html")
+
+
+@api.get("/help", response_model=None)
+def help_json(request: Request, user: Manager) -> dict:
+    return _view(request, user, where_to_help).dump()
+
+
+@router.get("/teams", response_class=HTMLResponse)
+def teams_page(request: Request, user: ExecOrManager):
+    return _view(request, user, teams_view, "teams.html")
+
+
+@api.get("/teams", response_model=None)
+def teams_json(request: Request, user: ExecOrManager) -> dict:
+    return _view(request, user, teams_view).dump()
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin_page(request: Request, user: AdminUser):
+    return _view(request, user, admin_view, "admin.html", invite=request.query_params.get("invite", ""))
+
+
+@api.get("/admin", response_model=None)
+def admin_json(request: Request, user: AdminUser) -> dict:
+    return _view(request, user, admin_view).dump()
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+def inbox_page(request: Request, user: Signed):
+    return _view(request, user, inbox.inbox, "inbox.html")
+
+
+@api.get("/inbox", response_model=None)
+def inbox_json(request: Request, user: Signed) -> dict:
+    return _view(request, user, inbox.inbox).dump()
+
+
+@router.get("/kudos", response_class=HTMLResponse)
+def kudos_page(request: Request, user: Signed):
+    return _view(request, user, _wall, "kudos.html")
+
+
+def _wall(ctx: Context) -> recognition.Kudos:
+    return recognition.kudos(ctx, wall=True)
+
+
+@api.get("/kudos", response_model=None)
+def kudos_json(request: Request, user: Signed) -> dict:
+    return _view(request, user, _wall).dump()
+
+
+@router.get("/report", response_class=HTMLResponse)
+def report_page(request: Request, user: ExecOrManager):
+    """The full funnel report (the same page `report --format html` writes), as the user sees it."""
+    from salesvelocity.report.html import render_html
+
+    with server_of(request).context(user) as ctx:
+        return HTMLResponse(render_html(funnel.report(ctx, by="team")))
+
+
+@api.get("/report", response_model=None)
+def report_json(request: Request, user: ExecOrManager) -> dict:
+    return _view(request, user, lambda ctx: funnel.report(ctx, by="team")).dump()
+
+
+# -- recording: every form posts here and returns to its page ---------------------------------------------
+def _act(request: Request, user: User, back: str, done: str, act) -> RedirectResponse:
+    server = server_of(request)
+    with server.context(user) as ctx, ctx.store.store.transaction():
+        act(ctx)
+    return RedirectResponse(f"{_local(back)}?said={quote(done)}", 303)
+
+
+@router.post("/kudos")
+def give_kudos(request: Request, user: Signed, to: Field, message: Field, deal: Optional = None, back: Field = "/me"):
+    def act(ctx: Context) -> None:
+        given = recognition.give(ctx, to, message, deal or None)
+        accounts.audit(ctx.store.store, user.user_id, "kudos given", given)
+
+    return _act(request, user, back, _("Thank you sent."), act)
+
+
+@router.post("/pulse")
+def answer_pulse(request: Request, user: Signed, question: Field, score: Annotated[int, Form()]):
+    def act(ctx: Context) -> None:
+        pulse.answer(ctx, question, score)  # the person is never written down: no audit line names the answer
+
+    return _act(request, user, "/me", _("Answer recorded anonymously — thank you."), act)
+
+
+@router.post("/obstacles")
+def raise_obstacle(request: Request, user: Signed, title: Field, category: Field = "internal", deal: Optional = None):
+    def act(ctx: Context) -> None:
+        made = obstacles.raise_(ctx, title, category, deal or None)
+        accounts.audit(ctx.store.store, user.user_id, "obstacle raised", made)
+
+    return _act(request, user, "/me", _("Obstacle raised: your manager sees it now."), act)
+
+
+@router.post("/obstacles/{obstacle_id}/respond")
+def respond_obstacle(request: Request, user: Manager, obstacle_id: str, message: Field, resolve: Optional = None):
+    def act(ctx: Context) -> None:
+        obstacles.respond(
+            ctx, obstacle_id, resolve=bool(resolve), resolution=message if resolve else None, message=message
+        )
+        accounts.audit(
+            ctx.store.store, user.user_id, "obstacle resolved" if resolve else "obstacle answered", obstacle_id
+        )
+
+    return _act(request, user, "/help", _("Answer sent."), act)
+
+
+@router.post("/one-on-ones")
+def log_one_on_one(
+    request: Request, user: Manager, person: Field, held_on: Optional = None, notes: Field = "", actions: Field = ""
+):
+    def act(ctx: Context) -> None:
+        day = date.fromisoformat(held_on) if held_on else None
+        one_on_ones.log(ctx, person, day, notes, actions)
+        accounts.audit(ctx.store.store, user.user_id, "1:1 logged", person)
+
+    return _act(request, user, "/help", _("1:1 logged; only the two of you see its notes."), act)
+
+
+@router.post("/changes")
+def record_change(request: Request, user: Manager, label: Field, at: Optional = None, team: Optional = None):
+    def act(ctx: Context) -> None:
+        done = changes.record(ctx, label, date.fromisoformat(at) if at else None, team or None)
+        accounts.audit(ctx.store.store, user.user_id, "change recorded", done.annotation_id, label)
+
+    return _act(request, user, "/help", _("Change recorded; the patience guard says when it can be judged."), act)
+
+
+@router.post("/inbox/read")
+def read_inbox(request: Request, user: Signed):
+    return _act(request, user, "/inbox", _("All read."), inbox.mark_read)
+
+
+@router.post("/admin/users")
+def add_user(request: Request, user: AdminUser, name: Field, email: Field, role: Field, person: Optional = None):
+    server = server_of(request)
+    with server.lock:
+        _made, token = accounts.add_user(server.store, name, email, role, person or None, by=user.user_id)
+    link = f"{request.base_url}invite/{token}"
+    return RedirectResponse(f"/admin?invite={quote(link)}&said={quote(_('Account made: send the link.'))}", 303)
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request, user: Signed):
+    server = server_of(request)
+    with server.lock:
+        mine = [t for t in accounts.tokens(server.store) if t["user"] == user.name]
+    return HTMLResponse(page(request, "account.html", tokens=mine, new=request.query_params.get("new", ""), said=""))
+
+
+@router.post("/account/tokens")
+def make_token(request: Request, user: Signed, name: Field):
+    server = server_of(request)
+    with server.lock:
+        token = accounts.add_token(server.store, user, name)
+        mine = [t for t in accounts.tokens(server.store) if t["user"] == user.name]
+    # shown once, in this response only (never in a URL, where logs and history would keep it)
+    return HTMLResponse(page(request, "account.html", tokens=mine, new=token, said=_("Token made: copy it now.")))
+
+
+@router.post("/admin/tokens/{token_id}/revoke")
+def revoke(request: Request, user: AdminUser, token_id: str):
+    server = server_of(request)
+    with server.lock:
+        accounts.revoke_token(server.store, token_id, user.user_id)
+    return RedirectResponse(f"/admin?said={quote(_('Token revoked.'))}", 303)
+
+
+def _local(path: str | None) -> str:
+    """Only a path on this site (never another site's address) is a place to return to."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return "/"
+    return path
+
+
+def forbidden(detail: str) -> HTTPException:
+    return HTTPException(403, detail)
