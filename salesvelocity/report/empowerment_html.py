@@ -56,7 +56,7 @@ def quadrant_chart(teams: list[TeamBalance], name: str = "balance") -> str:
         )
     # 1.0 (as usual) sits inside the chart, so the quadrants are visible whatever the data.
     ys = [t.velocity_index for t in known] or [1.0]
-    low, high = min(0.5, min(ys) - 0.15), max(1.5, max(ys) + 0.15)
+    low, high = min(0.5, min(ys) - 0.15), max(1.5, max(ys) + 0.3)  # room for the name above the top point
     fig.update_layout(
         title=_("Velocity beside empowerment (amber: a warning stands)"),
         xaxis_title=_("empowerment index"),
