@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from salesvelocity.cli import Format, app, check_output, console, context, deliver, parse_day
+from salesvelocity.cli import Format, app, check_output, console, context, deliver, err, parse_day
 
 pulse_app = typer.Typer(
     help="Anonymous pulse check-ins: answer, and see results shown only over ≥ k people.", no_args_is_help=True
@@ -21,6 +21,12 @@ app.add_typer(pulse_app, name="pulse")
 app.add_typer(obstacle_app, name="obstacle")
 
 AS_OF_HELP = "YYYY-MM-DD [default: today or the data's end]."
+
+
+def sent(ctx) -> None:
+    """Send the e-mail and chat messages a recording made; say what could not be sent (it stays recorded)."""
+    for problem in ctx.send_outbox():
+        err.print(f"note: {problem}", highlight=False)
 
 
 @app.command()
@@ -39,6 +45,7 @@ def recognise(
 
     with context(create=True) as ctx:
         recognition_id = give(ctx, given_to, message, deal, given_by=given_by)
+    sent(ctx)
     console.print(f"recorded {recognition_id}: {given_by} → {given_to}", highlight=False)
 
 
@@ -125,12 +132,16 @@ def obstacle_respond(
     obstacle_id: Annotated[str, typer.Argument(help="The obstacle's id.")],
     resolve: Annotated[bool, typer.Option("--resolve", help="It is solved.")] = False,
     resolution: Annotated[str | None, typer.Option(help="How it was solved.")] = None,
+    message: Annotated[
+        str | None, typer.Option("--message", help="What you say to the person who raised it (their inbox).")
+    ] = None,
 ) -> None:
     """Acknowledge an obstacle (first response) or resolve it; time-to-help is measured from these."""
     from salesvelocity.services.obstacles import respond
 
     with context(write=True) as ctx:
-        respond(ctx, obstacle_id, resolve=resolve, resolution=resolution)
+        respond(ctx, obstacle_id, resolve=resolve, resolution=resolution, message=message)
+    sent(ctx)
     console.print(f"{obstacle_id} {'resolved' if resolve else 'acknowledged'}")
 
 

@@ -32,6 +32,16 @@ class Settings(BaseSettings):
         "salesvelocity-pulse.key",
         description="file holding the key that makes pulse respondent tokens (kept outside the database, mode 0600)",
     )
+    base_url: str | None = Field(None, description="the web app's address as people open it, for links in e-mails")
+    smtp_host: str | None = Field(None, description="mail server for e-mail notifications [default: none sent]")
+    smtp_port: int = Field(25, description="mail server port (587 with smtp_starttls)")
+    smtp_starttls: bool = Field(False, description="upgrade the mail connection with STARTTLS")
+    smtp_user: str | None = Field(None, description="mail server login, if it needs one")
+    smtp_password: str | None = Field(None, description="mail server password (better in SALESVELOCITY_SMTP_PASSWORD)")
+    smtp_from: str = Field("salesvelocity@localhost", description="sender address of notification e-mails")
+    webhook_url: str | None = Field(
+        None, description="Slack or Microsoft Teams incoming webhook: kudos are posted there [default: none]"
+    )
     pulse_questions: dict[str, str] | None = Field(
         None, description="question id → text; 1–5 scale, except `enps` (0–10) [default: the built-in set]"
     )

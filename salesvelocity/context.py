@@ -8,7 +8,7 @@ scoped store, so every interface shows the same figures to the same person — a
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
@@ -39,6 +39,8 @@ class Context:
     as_of: date | None = None
     today: date | None = None
     locale: str = "en"
+    #: e-mail and chat messages the services made, sent after the interface commits (``send_outbox``)
+    outbox: list = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def open(
@@ -126,6 +128,17 @@ class Context:
 
         with speaking(self.locale):
             yield self
+
+    def send_outbox(self, wait: bool = True) -> list[str]:
+        """Send the e-mail and chat messages made so far (settings ``smtp_*``, ``webhook_url``); ``wait=False``
+        sends them in the background. Returns what could not be sent."""
+        from salesvelocity.notify import send, send_later
+
+        messages, self.outbox[:] = list(self.outbox), []
+        if not wait:
+            send_later(self.settings, messages)
+            return []
+        return send(self.settings, messages) if messages else []
 
     def close(self) -> None:
         self.store.close()

@@ -168,7 +168,7 @@ def messages_in_source(root: Path | None = None) -> list[str]:
             ):
                 found[node.args[0].value] = None
     call = re.compile(r"""_\(\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")""")
-    for path in sorted((root / "report" / "templates").glob("*.html")):
+    for path in sorted(root.rglob("templates/*.html")):  # the report pages and the web app
         for single, double in call.findall(path.read_text(encoding="utf-8")):
             found[single or double] = None
     return list(found)

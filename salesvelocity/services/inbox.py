@@ -8,9 +8,9 @@ import ibis
 
 from salesvelocity import clock
 from salesvelocity.context import Context
+from salesvelocity.notify import Message
 from salesvelocity.results import Result, Rows
 from salesvelocity.services._writes import writer
-from salesvelocity.store import Store
 
 INBOX_LIMIT = 50
 
@@ -21,14 +21,22 @@ class Inbox(Result):
     rows: Rows  # message_id, sent_at, kind, text, link, read_at — newest first
 
 
-def notify(store: Store, person_id: str | None, kind: str, text: str, link: str | None = None) -> None:
-    """Leave a message for ``person_id`` (nothing for nobody); shown in their inbox at once."""
+def notify(ctx: Context, person_id: str | None, kind: str, text: str, link: str | None = None) -> None:
+    """Leave a message for ``person_id`` (nothing for nobody): in their inbox at once, and in the context's
+    outbox for e-mail and chat once the interface has committed (``Context.send_outbox``)."""
     if not person_id:
         return
+    store = writer(ctx)
     store.sql(
         "INSERT INTO app_inbox (message_id, person_id, sent_at, kind, text, link) VALUES (?, ?, ?, ?, ?, ?)",
         [f"M-{uuid.uuid4().hex[:12]}", person_id, clock.now(), kind, text, link],
     )
+    found = store.sql(
+        "SELECT coalesce(u.email, p.email) FROM people p LEFT JOIN app_users u ON u.person_id = p.person_id"
+        " AND u.disabled_at IS NULL WHERE p.person_id = ?",
+        [person_id],
+    ).fetchone()
+    ctx.outbox.append(Message(person_id, found[0] if found else None, kind, text, link))
 
 
 def inbox(ctx: Context, limit: int = INBOX_LIMIT) -> Inbox:

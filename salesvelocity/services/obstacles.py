@@ -61,7 +61,7 @@ def respond(
         if resolve
         else _("{name} answered “{title}”", name=ctx.actor.name, title=rows[0]["title"])
     )
-    notify(store, rows[0]["raised_by"], "obstacle", f"{text}: {said}" if said else text, f"/me#obstacle-{obstacle_id}")
+    notify(ctx, rows[0]["raised_by"], "obstacle", f"{text}: {said}" if said else text, f"/me#obstacle-{obstacle_id}")
 
 
 class Mine(Result):

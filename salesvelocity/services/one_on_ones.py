@@ -42,7 +42,7 @@ def log(ctx: Context, person: str, held_on: date | None = None, notes: str = "",
         said = _("{name} logged your 1:1 of {day}", name=ctx.actor.name, day=day.isoformat())
         if actions.strip():
             said += " — " + _("agreed: {actions}", actions=actions.strip())
-        notify(store, other["person_id"], "1:1", said, "/me#one-on-ones")
+        notify(ctx, other["person_id"], "1:1", said, "/me#one-on-ones")
     return day
 
 

@@ -28,7 +28,7 @@ def give(ctx: Context, to: str, message: str, deal: str | None = None, given_by:
     giver, taker = find_person(store, as_self(ctx, given_by, "--from")), find_person(store, to)
     recognition_id = recognise(store, giver["person_id"], taker["person_id"], message, deal)
     said = _("{name} thanked you: {message}", name=giver["name"] or giver["person_id"], message=message.strip())
-    notify(store, taker["person_id"], "kudos", said, "/kudos")
+    notify(ctx, taker["person_id"], "kudos", said, "/kudos")
     return recognition_id
 
 

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 COOKIE = "sv_session"
 LOGIN_TRIES = {"user": 5, "ip": 30}  # failed sign-ins per account, and per address (an office shares one) …
 LOGIN_WINDOW = 15 * 60  # … within this many seconds
+CACHE_SECONDS = 60.0
+CACHE_VIEWS = 256
 HOME = {"rep": "/me", "manager": "/help", "exec": "/teams", "admin": "/admin"}
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -82,6 +84,28 @@ class Server:
         self.store = store
         self.lock = threading.RLock()
         self.failures: dict[str, deque[float]] = defaultdict(deque)
+        #: page views computed lately: (page, user, language) → (data version, when, view). Every change made
+        #: through this server bumps the version, so what someone records shows at once; changes made
+        #: beside it (another program on a PostgreSQL server) show within CACHE_SECONDS.
+        self.views: dict[tuple, tuple[int, float, Any]] = {}
+        self.version = 0
+
+    def changed(self) -> None:
+        with self.lock:
+            self.version += 1
+            self.views.clear()
+
+    def cached(self, key: tuple, build):
+        """``build()``, or the view it gave for ``key`` since the last change (and within CACHE_SECONDS)."""
+        now = timer.monotonic()
+        hit = self.views.get(key)
+        if hit and hit[0] == self.version and now - hit[1] < CACHE_SECONDS:
+            return hit[2]
+        view = build()
+        if len(self.views) > CACHE_VIEWS:
+            self.views.clear()
+        self.views[key] = (self.version, now, view)
+        return view
 
     @contextmanager
     def context(self, user: User) -> Iterator[Context]:

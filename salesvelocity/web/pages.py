@@ -264,9 +264,11 @@ def choose_language(request: Request, user: Signed, language: Field, back: Field
 
 
 # -- pages and their JSON twins -----------------------------------------------------------------------------
-def _view(request: Request, user: User, build, template: str | None = None, **values):
-    with server_of(request).context(user) as ctx:
-        model = build(ctx)
+def _view(request: Request, user: User, build, template: str | None = None, fresh: bool = False, **values):
+    server = server_of(request)
+    with server.context(user) as ctx:
+        key = (getattr(build, "__name__", repr(build)), user.user_id, user.role, ctx.locale)
+        model = build(ctx) if fresh else server.cached(key, lambda: build(ctx))
         if template is None:
             return model
         return HTMLResponse(
@@ -355,8 +357,11 @@ def report_json(request: Request, user: ExecOrManager) -> dict:
 # -- recording: every form posts here and returns to its page ---------------------------------------------
 def _act(request: Request, user: User, back: str, done: str, act) -> RedirectResponse:
     server = server_of(request)
-    with server.context(user) as ctx, ctx.store.store.transaction():
-        act(ctx)
+    with server.context(user) as ctx:
+        with ctx.store.store.transaction():
+            act(ctx)
+        ctx.send_outbox(wait=False)  # e-mail and chat only once it is committed
+    server.changed()
     return RedirectResponse(f"{_local(back)}?said={quote(done)}", 303)
 
 
@@ -430,6 +435,7 @@ def add_user(request: Request, user: AdminUser, name: Field, email: Field, role:
     server = server_of(request)
     with server.lock:
         _made, token = accounts.add_user(server.store, name, email, role, person or None, by=user.user_id)
+    server.changed()
     link = f"{request.base_url}invite/{token}"
     return RedirectResponse(f"/admin?invite={quote(link)}&said={quote(_('Account made: send the link.'))}", 303)
 
@@ -439,7 +445,7 @@ def account_page(request: Request, user: Signed):
     server = server_of(request)
     with server.lock:
         mine = [t for t in accounts.tokens(server.store) if t["user"] == user.name]
-    return HTMLResponse(page(request, "account.html", tokens=mine, new=request.query_params.get("new", ""), said=""))
+    return HTMLResponse(page(request, "account.html", tokens=mine, new="", said=""))
 
 
 @router.post("/account/tokens")
@@ -448,6 +454,7 @@ def make_token(request: Request, user: Signed, name: Field):
     with server.lock:
         token = accounts.add_token(server.store, user, name)
         mine = [t for t in accounts.tokens(server.store) if t["user"] == user.name]
+    server.changed()
     # shown once, in this response only (never in a URL, where logs and history would keep it)
     return HTMLResponse(page(request, "account.html", tokens=mine, new=token, said=_("Token made: copy it now.")))
 
@@ -457,6 +464,7 @@ def revoke(request: Request, user: AdminUser, token_id: str):
     server = server_of(request)
     with server.lock:
         accounts.revoke_token(server.store, token_id, user.user_id)
+    server.changed()
     return RedirectResponse(f"/admin?said={quote(_('Token revoked.'))}", 303)
 
 
