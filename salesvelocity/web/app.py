@@ -161,9 +161,10 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
         # htmx swaps in only a successful answer: a boosted form gets the page that says what to fix
         return HTMLResponse(shown, status_code=200 if request.headers.get("HX-Request") else 400)
 
-    from salesvelocity.web import pages
+    from salesvelocity.web import imports, pages
 
     app.include_router(pages.router)
+    app.include_router(imports.router)
     app.include_router(pages.api, prefix="/api/v1")
 
     @app.get("/plotly.js", include_in_schema=False)
