@@ -108,12 +108,14 @@ class Server:
         return view
 
     @contextmanager
-    def context(self, user: User) -> Iterator[Context]:
-        """The user's Context, speaking their language, holding the store for this request."""
+    def context(self, user: User, browser: str | None = None) -> Iterator[Context]:
+        """The user's Context, speaking their language (their choice, else their browser's), holding the store
+        for this request."""
+        spoken = user.language or browser or self.settings.language
         with self.lock:
             ctx = Context.of(self.store, self.settings, user.person_id, user.role if user.person_id else None)
-            with speaking(user.language or self.settings.language):
-                yield ctx.asking(locale=user.language or self.settings.language)
+            with speaking(spoken):
+                yield ctx.asking(locale=spoken)
 
     def too_many(self, *keys: str) -> bool:
         now = timer.monotonic()
@@ -181,15 +183,18 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
 
 
 def page(request: Request, template: str, **values: Any) -> str:
+    """A page in the reader's language: their choice, else their browser's."""
     user = getattr(request.state, "user", None)
-    return _env.get_template(template).render(
-        user=user,
-        csrf=getattr(request.state, "csrf", ""),
-        path=request.url.path,
-        version=salesvelocity.__version__,
-        languages=LANGUAGES,
-        **values,
-    )
+    values.setdefault("lang", (user.language if user else None) or browser_language(request))
+    with speaking(values["lang"]):
+        return _env.get_template(template).render(
+            user=user,
+            csrf=getattr(request.state, "csrf", ""),
+            path=request.url.path,
+            version=salesvelocity.__version__,
+            languages=LANGUAGES,
+            **values,
+        )
 
 
 # -- who is asking -----------------------------------------------------------------------------------------

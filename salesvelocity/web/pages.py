@@ -266,7 +266,7 @@ def choose_language(request: Request, user: Signed, language: Field, back: Field
 # -- pages and their JSON twins -----------------------------------------------------------------------------
 def _view(request: Request, user: User, build, template: str | None = None, fresh: bool = False, **values):
     server = server_of(request)
-    with server.context(user) as ctx:
+    with server.context(user, browser_language(request)) as ctx:
         key = (getattr(build, "__name__", repr(build)), user.user_id, user.role, ctx.locale)
         model = build(ctx) if fresh else server.cached(key, lambda: build(ctx))
         if template is None:
@@ -345,7 +345,7 @@ def report_page(request: Request, user: ExecOrManager):
     """The full funnel report (the same page `report --format html` writes), as the user sees it."""
     from salesvelocity.report.html import render_html
 
-    with server_of(request).context(user) as ctx:
+    with server_of(request).context(user, browser_language(request)) as ctx:
         return HTMLResponse(render_html(funnel.report(ctx, by="team")))
 
 
@@ -357,7 +357,7 @@ def report_json(request: Request, user: ExecOrManager) -> dict:
 # -- recording: every form posts here and returns to its page ---------------------------------------------
 def _act(request: Request, user: User, back: str, done: str, act) -> RedirectResponse:
     server = server_of(request)
-    with server.context(user) as ctx:
+    with server.context(user, browser_language(request)) as ctx:
         with ctx.store.store.transaction():
             act(ctx)
         ctx.send_outbox(wait=False)  # e-mail and chat only once it is committed

@@ -272,6 +272,23 @@ def test_an_admin_imports_in_the_browser_with_a_dry_run_and_a_quarantine(server,
     admin.close()
 
 
+def test_pages_speak_the_browsers_language_until_the_user_picks_one(server, browser):  # noqa: F811
+    base, _db = server
+    context = browser.new_context(locale="nl-NL")
+    page = context.new_page()
+    page.goto(base + "/login")
+    assert page.inner_text("h1") == "Aanmelden"
+    page.fill("input[name=email]", PEOPLE["noah"][1])
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_selector("text=Mijn week, Noah García")
+    page.select_option("select[name=language]", "en")  # the choice is kept with the account
+    page.wait_for_selector("text=My week, Noah García")
+    page.goto(base + "/kudos")
+    assert page.inner_text("h1") == "Kudos wall"
+    context.close()
+
+
 @pytest.mark.parametrize("width", [390, 1440])
 @pytest.mark.parametrize(("who", "path"), [("greta", "/me"), ("manager", "/help"), ("exec", "/teams")])
 def test_pages_fit_phone_and_desktop(server, browser, who, path, width):  # noqa: F811
