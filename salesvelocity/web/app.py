@@ -191,6 +191,8 @@ def page(request: Request, template: str, **values: Any) -> str:
             user=user,
             csrf=getattr(request.state, "csrf", ""),
             path=request.url.path,
+            request_query=request.query_params,
+            request_query_string=str(request.query_params),
             version=salesvelocity.__version__,
             languages=LANGUAGES,
             **values,

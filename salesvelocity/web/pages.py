@@ -80,6 +80,7 @@ class WhereToHelp(Result):
     people: dict[str, str]
     changes: changes.Changes
     pulse: pulse.PulseResults
+    teams: dict[str, str]  # the teams one may filter by: id → name
 
 
 class Teams(Result):
@@ -88,6 +89,7 @@ class Teams(Result):
     report: Report
     health: health.Health
     forecast: ForecastResult | None
+    teams: dict[str, str]  # the teams one may filter by: id → name
 
 
 class Admin(Result):
@@ -127,26 +129,28 @@ def my_week(ctx: Context) -> MyWeek:
     )
 
 
-def where_to_help(ctx: Context) -> WhereToHelp:
-    report = funnel.report(ctx, by="team")
+def where_to_help(ctx: Context, team: str | None = None) -> WhereToHelp:
+    report = funnel.report(ctx, by="team", team=team)
     judged = report.over_time.judgments if report.over_time else []  # the report judged every change already
     return WhereToHelp(
         report=report,
-        obstacles=obstacles.overview(ctx),
-        health=health.health(ctx),
+        obstacles=obstacles.overview(ctx, team),
+        health=health.health(ctx, team),
         one_on_ones=one_on_ones.held(ctx),
         people={k: v for k, v in names(ctx.store.detail(), "people").items() if k != ctx.actor.person_id},
         changes=changes.Changes(as_of=report.end.date(), cadence="week", changes=judged),
         pulse=pulse.results(ctx),
+        teams=names(ctx.store, "teams"),
     )
 
 
-def teams_view(ctx: Context) -> Teams:
+def teams_view(ctx: Context, team: str | None = None) -> Teams:
     try:
-        ahead = forecast.forecast(ctx, target=True, metric="amount")
+        ahead = forecast.forecast(ctx, target=True, metric="amount", team=team)
     except SalesVelocityError:
         ahead = None
-    return Teams(report=funnel.report(ctx, by="team", over_time=False), health=health.health(ctx), forecast=ahead)
+    report = funnel.report(ctx, by="team", team=team, over_time=False)
+    return Teams(report=report, health=health.health(ctx, team), forecast=ahead, teams=names(ctx.store, "teams"))
 
 
 def admin_view(ctx: Context) -> Admin:
@@ -267,8 +271,10 @@ def choose_language(request: Request, user: Signed, language: Field, back: Field
 def _view(request: Request, user: User, build, template: str | None = None, fresh: bool = False, **values):
     server = server_of(request)
     with server.context(user, browser_language(request)) as ctx:
-        key = (getattr(build, "__name__", repr(build)), user.user_id, user.role, ctx.locale)
-        model = build(ctx) if fresh else server.cached(key, lambda: build(ctx))
+        ctx, options = _filtered(request, ctx, build)
+        key = (getattr(build, "__name__", repr(build)), user.user_id, user.role, ctx.locale, ctx.start, ctx.end)
+        key += tuple(sorted(options.items()))
+        model = build(ctx, **options) if fresh else server.cached(key, lambda: build(ctx, **options))
         if template is None:
             return model
         return HTMLResponse(
@@ -346,12 +352,38 @@ def report_page(request: Request, user: ExecOrManager):
     from salesvelocity.report.html import render_html
 
     with server_of(request).context(user, browser_language(request)) as ctx:
-        return HTMLResponse(render_html(funnel.report(ctx, by="team")))
+        ctx, options = _filtered(request, ctx, report_of)
+        return HTMLResponse(render_html(report_of(ctx, **options)))
 
 
 @api.get("/report", response_model=None)
 def report_json(request: Request, user: ExecOrManager) -> dict:
-    return _view(request, user, lambda ctx: funnel.report(ctx, by="team")).dump()
+    return _view(request, user, report_of).dump()
+
+
+def report_of(ctx: Context, team: str | None = None, by: str = "team") -> Report:
+    return funnel.report(ctx, by=None if by == "none" else by, team=team)
+
+
+def _filtered(request: Request, ctx: Context, build) -> tuple[Context, dict]:
+    """The filters in the URL (so a view can be bookmarked and shared): ``from`` and ``to`` set the window;
+    ``team`` and ``by`` go to the pages that take them."""
+    import inspect
+
+    query = request.query_params
+
+    def day(name: str) -> date | None:
+        text = query.get(name) or None
+        if text is None:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise SalesVelocityError(f"{name}={text!r} is not a date", hint="write it as YYYY-MM-DD") from None
+
+    ctx = ctx.asking(start=day("from"), end=day("to"))
+    takes = inspect.signature(build).parameters
+    return ctx, {k: query[k] for k in ("team", "by") if k in takes and query.get(k)}
 
 
 # -- recording: every form posts here and returns to its page ---------------------------------------------

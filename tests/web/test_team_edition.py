@@ -289,6 +289,25 @@ def test_pages_speak_the_browsers_language_until_the_user_picks_one(server, brow
     context.close()
 
 
+def test_filters_live_in_the_url(server, browser):  # noqa: F811
+    base, _db = server
+    admin = sign_in(browser, base, "admin")
+    admin.goto(base + "/teams")
+    admin.select_option("form.filters select[name=team]", label="Nordics")
+    admin.fill("form.filters input[name=from]", "2026-06-01")
+    admin.fill("form.filters input[name=to]", "2026-09-01")
+    admin.click("form.filters button")
+    admin.wait_for_url("**/teams?team=T01&from=2026-06-01&to=2026-09-01")
+    admin.wait_for_selector("#velocity")
+    assert [r.inner_text() for r in admin.locator("#velocity td.text").all()] == ["Nordics"]
+    assert "2026-06-01 – 2026-08-31" in admin.inner_text("#velocity h2")
+    twin = admin.request.get(base + "/api/v1/teams?team=T01&from=2026-06-01&to=2026-09-01").json()
+    assert twin["report"]["team"] == "T01" and twin["report"]["window"] == {"from": "2026-06-01", "to": "2026-09-01"}
+    wrong = admin.request.get(base + "/teams?from=June")
+    assert wrong.status == 400 and "is not a date" in wrong.text() and "YYYY-MM-DD" in wrong.text()
+    admin.close()
+
+
 @pytest.mark.parametrize("width", [390, 1440])
 @pytest.mark.parametrize(("who", "path"), [("greta", "/me"), ("manager", "/help"), ("exec", "/teams")])
 def test_pages_fit_phone_and_desktop(server, browser, who, path, width):  # noqa: F811
