@@ -34,6 +34,10 @@ def test_migration_from_version_1_keeps_data(tmp_path):
         assert "lost_reason" in con.table("deals").columns
         assert con.count("annotations") == 0
         assert con.sql("SELECT deal_id FROM deals").fetchall() == [("d1",)]
+        # version 4: an obstacle's answer and its author, a 1:1's notes and actions, the web app's tables
+        assert {"response", "responded_by"} <= set(con.table("obstacles").columns)
+        assert {"notes", "actions"} <= set(con.table("one_on_ones").columns)
+        assert con.sql("SELECT count(*) FROM app_users").fetchone() == (0,)
 
 
 def test_newer_schema_is_refused(tmp_path):

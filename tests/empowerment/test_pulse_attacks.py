@@ -18,6 +18,7 @@ from salesvelocity.empowerment.pulse import HIDDEN, pulse_results, record_respon
 from salesvelocity.empowerment.pulse_key import KEY_ENV, load_key
 from salesvelocity.errors import SalesVelocityError, StoreError
 from salesvelocity.migrations import v1_ddl
+from salesvelocity.schema import SCHEMA_VERSION
 from salesvelocity.store import META_TABLE
 
 K = 5
@@ -173,7 +174,7 @@ def test_a_schema_2_database_is_rekeyed_and_loses_its_key(tmp_path):
     con.close()
     with sv.connect(db) as store:
         meta = dict(store.sql(f"SELECT key, value FROM {META_TABLE}").fetchall())
-        assert "pulse_secret" not in meta and meta["schema_version"] == "3"
+        assert "pulse_secret" not in meta and meta["schema_version"] == str(SCHEMA_VERSION)
         rows = store.sql(
             "SELECT answered_at, respondent_token FROM pulse_responses WHERE response_id LIKE 'R%'"
         ).fetchall()
