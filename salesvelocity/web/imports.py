@@ -117,41 +117,20 @@ def _dry_run(request: Request, upload_id: str, folder: Path, options: dict) -> H
             }
             for m, n in exc.groups()
         ]
-        return HTMLResponse(
-            page(
-                request,
-                "import.html",
-                sources=SOURCES,
-                result=None,
-                problems=groups,
-                total=exc.total,
-                upload_id=upload_id,
-                options=options,
-                said="",
-            ),
-        )
-    return HTMLResponse(
-        page(
-            request,
-            "import.html",
-            sources=SOURCES,
-            result=result,
-            problems=None,
-            upload_id=upload_id,
-            options=options,
-            said="",
-            **_named(result, folder),
-        )
-    )
+        return _shown(request, upload_id, folder, None, problems=groups, total=exc.total)
+    return _shown(request, upload_id, folder, result)
 
 
-def _named(result, folder: Path) -> dict:
-    """What the page says about files, by the names they were uploaded under (not the server's folder)."""
+def _shown(request: Request, upload_id: str, folder: Path, result, **values) -> HTMLResponse:
+    """The import page for one upload: the problems, or what the import would do (or did). Files are named
+    as they were uploaded, never by the server's folder."""
     inside = str(folder / "files") + "/"
-    return {
-        "files": {Path(k).name: v for k, v in result.files.items()},
-        "set_aside": [str(p).replace(inside, "") for p in result.rejected],
-    }
+    if result is not None:
+        values["files"] = {Path(k).name: v for k, v in result.files.items()}
+        values["set_aside"] = [str(p).replace(inside, "") for p in result.rejected]
+    values.setdefault("problems", None)
+    values.setdefault("said", "")
+    return HTMLResponse(page(request, "import.html", sources=SOURCES, result=result, upload_id=upload_id, **values))
 
 
 @router.post("/admin/import/{upload_id}/confirm", response_class=HTMLResponse)
@@ -171,21 +150,7 @@ def confirm(request: Request, user: AdminUser, upload_id: str) -> HTMLResponse:
     if not kept:
         shutil.rmtree(folder, ignore_errors=True)
         _uploads.pop(upload_id, None)
-    return HTMLResponse(
-        page(
-            request,
-            "import.html",
-            sources=SOURCES,
-            result=result,
-            problems=None,
-            upload_id=upload_id,
-            options=options,
-            done=True,
-            quarantined=kept,
-            said=_("Imported."),
-            **_named(result, folder),
-        ),
-    )
+    return _shown(request, upload_id, folder, result, done=True, quarantined=kept, said=_("Imported."))
 
 
 @router.get("/admin/import/{upload_id}/quarantine.csv")

@@ -170,31 +170,15 @@ def login(request: Request, email: Field, password: Field, next: Field = "/"):  
     address = request.client.host if request.client else "?"
     keys = (f"ip:{address}", f"user:{email.strip().lower()}")
     if server.too_many(*keys):
-        return HTMLResponse(
-            page(
-                request,
-                "login.html",
-                next=_local(next),
-                lang=browser_language(request),
-                said=_("Too many failed sign-ins: wait a quarter of an hour, or ask your admin."),
-            ),
-            status_code=429,
+        return _login_again(
+            request, next, _("Too many failed sign-ins: wait a quarter of an hour, or ask your admin."), 429
         )
     with server.lock:
         user = accounts.authenticate(server.store, email, password)
         if user is None:
             server.failed(*keys)
             accounts.audit(server.store, None, "sign-in failed", email.strip().lower()[:200])
-            return HTMLResponse(
-                page(
-                    request,
-                    "login.html",
-                    next=_local(next),
-                    lang=browser_language(request),
-                    said=_("That e-mail address and password do not match an account."),
-                ),
-                status_code=401,
-            )
+            return _login_again(request, next, _("That e-mail address and password do not match an account."), 401)
         token, _csrf = accounts.start_session(server.store, user)
     response = RedirectResponse(_local(next) if next not in ("", "/") else HOME[user.role], status_code=303)
     response.set_cookie(
@@ -207,6 +191,10 @@ def login(request: Request, email: Field, password: Field, next: Field = "/"):  
         path="/",
     )
     return response
+
+
+def _login_again(request: Request, next: str, said: str, status: int) -> HTMLResponse:  # noqa: A002
+    return HTMLResponse(page(request, "login.html", next=_local(next), said=said), status_code=status)
 
 
 @router.post("/logout")
@@ -282,68 +270,39 @@ def _view(request: Request, user: User, build, template: str | None = None, fres
         )
 
 
-@router.get("/me", response_class=HTMLResponse)
-def me_page(request: Request, user: RepOrManager):
-    return _view(request, user, my_week, "me.html")
-
-
-@api.get("/me", response_model=None)
-def me_json(request: Request, user: RepOrManager) -> dict:
-    return _view(request, user, my_week).dump()
-
-
-@router.get("/help", response_class=HTMLResponse)
-def help_page(request: Request, user: Manager):
-    return _view(request, user, where_to_help, "help.html")
-
-
-@api.get("/help", response_model=None)
-def help_json(request: Request, user: Manager) -> dict:
-    return _view(request, user, where_to_help).dump()
-
-
-@router.get("/teams", response_class=HTMLResponse)
-def teams_page(request: Request, user: ExecOrManager):
-    return _view(request, user, teams_view, "teams.html")
-
-
-@api.get("/teams", response_model=None)
-def teams_json(request: Request, user: ExecOrManager) -> dict:
-    return _view(request, user, teams_view).dump()
-
-
-@router.get("/admin", response_class=HTMLResponse)
-def admin_page(request: Request, user: AdminUser):
-    return _view(request, user, admin_view, "admin.html", invite=request.query_params.get("invite", ""))
-
-
-@api.get("/admin", response_model=None)
-def admin_json(request: Request, user: AdminUser) -> dict:
-    return _view(request, user, admin_view).dump()
-
-
-@router.get("/inbox", response_class=HTMLResponse)
-def inbox_page(request: Request, user: Signed):
-    return _view(request, user, inbox.inbox, "inbox.html")
-
-
-@api.get("/inbox", response_model=None)
-def inbox_json(request: Request, user: Signed) -> dict:
-    return _view(request, user, inbox.inbox).dump()
-
-
-@router.get("/kudos", response_class=HTMLResponse)
-def kudos_page(request: Request, user: Signed):
-    return _view(request, user, _wall, "kudos.html")
-
-
 def _wall(ctx: Context) -> recognition.Kudos:
     return recognition.kudos(ctx, wall=True)
 
 
-@api.get("/kudos", response_model=None)
-def kudos_json(request: Request, user: Signed) -> dict:
-    return _view(request, user, _wall).dump()
+#: path → (who may open it, the view it shows, its template). Each is a page and, under /api/v1, its JSON twin.
+PAGES = {
+    "/me": (require("rep", "manager"), my_week, "me.html"),
+    "/help": (require("manager"), where_to_help, "help.html"),
+    "/teams": (require("exec", "manager"), teams_view, "teams.html"),
+    "/admin": (require("admin"), admin_view, "admin.html"),
+    "/inbox": (csrf_checked, inbox.inbox, "inbox.html"),
+    "/kudos": (csrf_checked, _wall, "kudos.html"),
+}
+
+
+def _register(path: str, who, build, template: str) -> None:
+    name = path.strip("/")
+
+    def html(request: Request) -> HTMLResponse:
+        extra = {"invite": request.query_params.get("invite", "")} if template == "admin.html" else {}
+        return _view(request, request.state.user, build, template, **extra)
+
+    def twin(request: Request) -> dict:
+        return _view(request, request.state.user, build).dump()
+
+    twin.__doc__ = (build.__doc__ or "").strip().split("\n\n")[0]
+    guard = [Depends(who)]
+    router.add_api_route(path, html, methods=["GET"], response_class=HTMLResponse, dependencies=guard, name=name)
+    api.add_api_route(path, twin, methods=["GET"], dependencies=guard, name=f"{name}_json", response_model=None)
+
+
+for _path, (_who, _build, _template) in PAGES.items():
+    _register(_path, _who, _build, _template)
 
 
 @router.get("/report", response_class=HTMLResponse)

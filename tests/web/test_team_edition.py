@@ -202,7 +202,7 @@ def test_forms_need_their_csrf_token_and_sign_ins_are_limited(server, browser): 
     statuses = []
     for _attempt in range(6):
         statuses.append(
-            page.request.post(base + "/login", form={"email": "noah@example.com", "password": "wrong password"}).status
+            page.request.post(base + "/login", form={"email": "nobody@example.com", "password": "wrong password"}).status
         )
     assert statuses[:5] == [401] * 5 and statuses[5] == 429
     page.close()
