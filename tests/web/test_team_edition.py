@@ -200,10 +200,9 @@ def test_forms_need_their_csrf_token_and_sign_ins_are_limited(server, browser): 
     greta.close()
     page = browser.new_page()
     statuses = []
+    wrong = {"email": "nobody@example.com", "password": "wrong password"}
     for _attempt in range(6):
-        statuses.append(
-            page.request.post(base + "/login", form={"email": "nobody@example.com", "password": "wrong password"}).status
-        )
+        statuses.append(page.request.post(base + "/login", form=wrong).status)
     assert statuses[:5] == [401] * 5 and statuses[5] == 429
     page.close()
 
