@@ -3,10 +3,14 @@ VENV   ?= .venv
 PYTHON ?= python3
 BIN     = $(VENV)/bin
 
-.PHONY: demo test lint bench browser postgres java clean
+.PHONY: demo serve test lint bench browser postgres java clean
 
 demo: $(VENV)/.installed
 	$(BIN)/salesvelocity demo
+
+# The team edition on the demo company (after `make demo`): http://127.0.0.1:8000, Ctrl+C stops it.
+serve: $(VENV)/.installed
+	$(BIN)/salesvelocity serve
 
 test: $(VENV)/.installed browser postgres java
 	$(BIN)/python -m pytest

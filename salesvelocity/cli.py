@@ -469,8 +469,15 @@ def demo(
         store, end=day + timedelta(days=1), today=day + timedelta(days=1), k=settings().pulse_min_respondents
     )
     render_terminal(result, console)
+    from salesvelocity.web.accounts import DEMO_PASSWORD, demo_accounts
+
+    accounts = demo_accounts(store)
     store.close()
     _write(render_html(result), report_file, "the HTML report with charts", force, default=REPORT_HTML)
+    console.print("\nthe team edition: `make serve` (or `.venv/bin/salesvelocity serve`),", highlight=False)
+    console.print(f"then open http://127.0.0.1:8000 and sign in with password {DEMO_PASSWORD} as:", highlight=False)
+    for user in accounts:
+        console.print(f"  {user.email:22} {user.role:8} {user.name}", highlight=False)
 
 
 class By(StrEnum):

@@ -279,3 +279,34 @@ def audit_log(store: Store, limit: int = 200) -> list[dict]:
 
 def stamp(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+DEMO_PASSWORD = "demo-password"
+
+
+def demo_accounts(store: Store) -> list[User]:
+    """Accounts for a demo company, all with DEMO_PASSWORD (a demo database only): an admin; the manager of
+    the first team; their rep with the most open deals; and, as the exec, the manager of the last team."""
+    with store.transaction():
+        for table in ("app_sessions", "app_tokens", "app_users", "app_inbox"):
+            store.sql(f"DELETE FROM {table}")
+        managers = store.sql(
+            "SELECT t.manager_id, p.name FROM teams t JOIN people p ON p.person_id = t.manager_id ORDER BY t.team_id"
+        ).fetchall()
+        if not managers:
+            return []
+        rep = store.sql(
+            "SELECT p.person_id, p.name FROM people p"
+            " LEFT JOIN deals d ON d.owner_id = p.person_id AND d.status = 'open'"
+            " WHERE p.manager_id = ? GROUP BY 1, 2 ORDER BY count(d.deal_id) DESC, 1 LIMIT 1",
+            [managers[0][0]],
+        ).fetchone()
+        made = []
+        for name, email, role, person in (
+            ("Demo Admin", "admin@demo.example", "admin", None),
+            (managers[0][1], "manager@demo.example", "manager", managers[0][0]),
+            (rep[1], "rep@demo.example", "rep", rep[0]),
+            (managers[-1][1], "exec@demo.example", "exec", managers[-1][0]),
+        ):
+            made.append(add_user(store, name, email, role, person, password=DEMO_PASSWORD)[0])
+    return made
