@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from salesvelocity.context import Context
 from salesvelocity.errors import SalesVelocityError
-from salesvelocity.i18n import _
+from salesvelocity.i18n import _, speaking
 from salesvelocity.report.build import Report, complete_model, names
 from salesvelocity.report.forecast_view import ForecastResult
 from salesvelocity.report.trend import Trend
@@ -256,18 +256,30 @@ def choose_language(request: Request, user: Signed, language: Field, back: Field
 
 
 # -- pages and their JSON twins -----------------------------------------------------------------------------
-def _view(request: Request, user: User, build, template: str | None = None, fresh: bool = False, **values):
+def _view(request: Request, user: User, build, template: str | None = None, **values):
+    """The page (``template``) or the view model of ``build`` for this user and the URL's filters. Views are
+    cached until the next change (``Server.cached``); so is a page's HTML unless it carries a message."""
     server = server_of(request)
-    with server.context(user, browser_language(request)) as ctx:
-        ctx, options = _filtered(request, ctx, build)
-        key = (getattr(build, "__name__", repr(build)), user.user_id, user.role, ctx.locale, ctx.start, ctx.end)
-        key += tuple(sorted(options.items()))
-        model = build(ctx, **options) if fresh else server.cached(key, lambda: build(ctx, **options))
-        if template is None:
-            return model
-        return HTMLResponse(
-            page(request, template, view=model, ctx=ctx, said=request.query_params.get("said", ""), **values)
-        )
+    browser = browser_language(request)
+    start, end, options = _filtered(request, build)
+    spoken = user.language or browser or server.settings.language
+    key = (getattr(build, "__name__", repr(build)), user.user_id, user.role, spoken, start, end)
+    key += tuple(sorted(options.items()))
+
+    def made():
+        with server.context(user, browser) as ctx:
+            return build(ctx.asking(start=start, end=end), **options)
+
+    model = server.cached(key, made)
+    if template is None:
+        return model
+    said = request.query_params.get("said", "")
+
+    def shown() -> str:
+        return page(request, template, view=model, k=server.settings.pulse_min_respondents, said=said, **values)
+
+    own = (*key, template, request.state.csrf)  # the HTML carries this session's CSRF token
+    return HTMLResponse(shown() if said or values else server.cached(own, shown))
 
 
 def _wall(ctx: Context) -> recognition.Kudos:
@@ -310,9 +322,9 @@ def report_page(request: Request, user: ExecOrManager):
     """The full funnel report (the same page `report --format html` writes), as the user sees it."""
     from salesvelocity.report.html import render_html
 
-    with server_of(request).context(user, browser_language(request)) as ctx:
-        ctx, options = _filtered(request, ctx, report_of)
-        return HTMLResponse(render_html(report_of(ctx, **options)))
+    report = _view(request, user, report_of)
+    with speaking(user.language or browser_language(request)):
+        return HTMLResponse(render_html(report))
 
 
 @api.get("/report", response_model=None)
@@ -324,7 +336,7 @@ def report_of(ctx: Context, team: str | None = None, by: str = "team") -> Report
     return funnel.report(ctx, by=None if by == "none" else by, team=team)
 
 
-def _filtered(request: Request, ctx: Context, build) -> tuple[Context, dict]:
+def _filtered(request: Request, build) -> tuple[date | None, date | None, dict]:
     """The filters in the URL (so a view can be bookmarked and shared): ``from`` and ``to`` set the window;
     ``team`` and ``by`` go to the pages that take them."""
     import inspect
@@ -340,9 +352,8 @@ def _filtered(request: Request, ctx: Context, build) -> tuple[Context, dict]:
         except ValueError:
             raise SalesVelocityError(f"{name}={text!r} is not a date", hint="write it as YYYY-MM-DD") from None
 
-    ctx = ctx.asking(start=day("from"), end=day("to"))
     takes = inspect.signature(build).parameters
-    return ctx, {k: query[k] for k in ("team", "by") if k in takes and query.get(k)}
+    return day("from"), day("to"), {k: query[k] for k in ("team", "by") if k in takes and query.get(k)}
 
 
 # -- recording: every form posts here and returns to its page ---------------------------------------------
