@@ -26,6 +26,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/forecast.py
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/backends.py --deals 100000
+	$(BIN)/python benchmarks/web.py --deals 100000 --clients 20 --seconds 60
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -42,6 +42,7 @@ COOKIE = "sv_session"
 LOGIN_TRIES = {"user": 5, "ip": 30}  # failed sign-ins per account, and per address (an office shares one) …
 LOGIN_WINDOW = 15 * 60  # … within this many seconds
 CACHE_SECONDS = 60.0
+CACHE_SECONDS_ALONE = 600.0
 CACHE_VIEWS = 256
 HOME = {"rep": "/me", "manager": "/help", "exec": "/teams", "admin": "/admin"}
 SECURITY_HEADERS = {
@@ -88,7 +89,10 @@ class Server:
         #: through this server bumps the version, so what someone records shows at once; changes made
         #: beside it (another program on a PostgreSQL server) show within CACHE_SECONDS.
         self.views: dict[tuple, tuple[int, float, Any]] = {}
+        self.building: dict[tuple, threading.Lock] = {}
         self.version = 0
+        # A DuckDB file is this server's alone (nobody can change it beside it): only the clock ages a view.
+        self.cache_seconds = CACHE_SECONDS if store.kind != "duckdb" else CACHE_SECONDS_ALONE
 
     def changed(self) -> None:
         with self.lock:
@@ -96,16 +100,27 @@ class Server:
             self.views.clear()
 
     def cached(self, key: tuple, build):
-        """``build()``, or the view it gave for ``key`` since the last change (and within CACHE_SECONDS)."""
-        now = timer.monotonic()
-        hit = self.views.get(key)
-        if hit and hit[0] == self.version and now - hit[1] < CACHE_SECONDS:
-            return hit[2]
-        view = build()
-        if len(self.views) > CACHE_VIEWS:
-            self.views.clear()
-        self.views[key] = (self.version, now, view)
+        """``build()``, or the view it gave for ``key`` since the last change (and within the cache's time).
+        Requests that miss together wait for one build instead of each building it again."""
+        hit = self._fresh(key)
+        if hit is not None:
+            return hit
+        with self.building.setdefault(key, threading.Lock()):
+            hit = self._fresh(key)
+            if hit is not None:
+                return hit
+            version, view = self.version, build()
+            if len(self.views) > CACHE_VIEWS:
+                self.views.clear()
+            self.views[key] = (version, timer.monotonic(), view)
+        self.building.pop(key, None)
         return view
+
+    def _fresh(self, key: tuple):
+        hit = self.views.get(key)
+        if hit and hit[0] == self.version and timer.monotonic() - hit[1] < self.cache_seconds:
+            return hit[2]
+        return None
 
     @contextmanager
     def context(self, user: User, browser: str | None = None) -> Iterator[Context]:

@@ -13,7 +13,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from salesvelocity.context import Context
 from salesvelocity.errors import SalesVelocityError
@@ -271,6 +271,9 @@ def _view(request: Request, user: User, build, template: str | None = None, **va
             return build(ctx.asking(start=start, end=end), **options)
 
     model = server.cached(key, made)
+    if template == "json":  # the JSON twin: serialised once per view
+        body = server.cached((*key, "json"), lambda: model.model_dump_json(by_alias=True))
+        return Response(body, media_type="application/json")
     if template is None:
         return model
     said = request.query_params.get("said", "")
@@ -304,8 +307,8 @@ def _register(path: str, who, build, template: str) -> None:
         extra = {"invite": request.query_params.get("invite", "")} if template == "admin.html" else {}
         return _view(request, request.state.user, build, template, **extra)
 
-    def twin(request: Request) -> dict:
-        return _view(request, request.state.user, build).dump()
+    def twin(request: Request) -> Response:
+        return _twin(request, build)
 
     twin.__doc__ = (build.__doc__ or "").strip().split("\n\n")[0]
     guard = [Depends(who)]
@@ -328,12 +331,17 @@ def report_page(request: Request, user: ExecOrManager):
 
 
 @api.get("/report", response_model=None)
-def report_json(request: Request, user: ExecOrManager) -> dict:
-    return _view(request, user, report_of).dump()
+def report_json(request: Request, user: ExecOrManager) -> Response:
+    return _twin(request, report_of)
 
 
 def report_of(ctx: Context, team: str | None = None, by: str = "team") -> Report:
     return funnel.report(ctx, by=None if by == "none" else by, team=team)
+
+
+def _twin(request: Request, build) -> Response:
+    """A page's JSON twin: the view model's dump, serialised once per view and served from the cache."""
+    return _view(request, request.state.user, build, "json")
 
 
 def _filtered(request: Request, build) -> tuple[date | None, date | None, dict]:
