@@ -13,10 +13,19 @@ import numpy as np
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
 
+
+def _rows(table: pa.Table) -> list[dict[str, Any]]:
+    """Rows for JSON: amounts (DECIMAL) as numbers, not strings."""
+    for i, column in enumerate(table.schema):
+        if pa.types.is_decimal(column.type):
+            table = table.set_column(i, column.name, table.column(i).cast(pa.float64()))
+    return table.to_pylist()
+
+
 #: An executed result table, dumped as a list of rows (column → value).
 Rows = Annotated[
     pa.Table,
-    PlainSerializer(lambda table: table.to_pylist(), return_type=list[dict[str, Any]]),
+    PlainSerializer(_rows, return_type=list[dict[str, Any]]),
     WithJsonSchema({"type": "array", "items": {"type": "object"}}),
 ]
 

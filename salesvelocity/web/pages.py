@@ -285,6 +285,31 @@ def _view(request: Request, user: User, build, template: str | None = None, **va
     return HTMLResponse(shown() if said or values else server.cached(own, shown))
 
 
+def deals_view(
+    ctx: Context,
+    team: str | None = None,
+    person: str | None = None,
+    status: str | None = None,
+    stage: str | None = None,
+    pipeline: str | None = None,
+    segment: str | None = None,
+    product: str | None = None,
+    source: str | None = None,
+) -> DealsPage:
+    filters = dict(team=team, person=person, status=status, stage=stage, pipeline=pipeline, segment=segment)
+    listed = deals.deal_list(ctx, **filters, product=product, source=source)
+    people = names(ctx.store.detail(), "people")
+    return DealsPage(deals=listed, teams=names(ctx.store, "teams"), people=people)
+
+
+class DealsPage(Result):
+    """The deals behind a figure (drill-down), with what one may filter by."""
+
+    deals: deals.DealList
+    teams: dict[str, str]
+    people: dict[str, str]
+
+
 def _wall(ctx: Context) -> recognition.Kudos:
     return recognition.kudos(ctx, wall=True)
 
@@ -297,6 +322,7 @@ PAGES = {
     "/admin": (require("admin"), admin_view, "admin.html"),
     "/inbox": (csrf_checked, inbox.inbox, "inbox.html"),
     "/kudos": (csrf_checked, _wall, "kudos.html"),
+    "/deals": (csrf_checked, deals_view, "deals.html"),
 }
 
 
@@ -361,7 +387,8 @@ def _filtered(request: Request, build) -> tuple[date | None, date | None, dict]:
             raise SalesVelocityError(f"{name}={text!r} is not a date", hint="write it as YYYY-MM-DD") from None
 
     takes = inspect.signature(build).parameters
-    return day("from"), day("to"), {k: query[k] for k in ("team", "by") if k in takes and query.get(k)}
+    named = ("by", *deals.FILTERS)
+    return day("from"), day("to"), {k: query[k] for k in named if k in takes and query.get(k)}
 
 
 # -- recording: every form posts here and returns to its page ---------------------------------------------

@@ -57,9 +57,9 @@ def client_for(app, who: str | None) -> tuple[TestClient, str]:
     return client, re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
 
 
-PAGES = ["/me", "/help", "/teams", "/admin", "/inbox", "/kudos", "/account", "/report", "/admin/import"]
+PAGES = ["/me", "/help", "/teams", "/admin", "/inbox", "/kudos", "/account", "/report", "/admin/import", "/deals"]
 TWINS = ["/api/v1/me", "/api/v1/help", "/api/v1/teams", "/api/v1/admin", "/api/v1/inbox", "/api/v1/kudos"]
-TWINS += ["/api/v1/report"]
+TWINS += ["/api/v1/report", "/api/v1/deals"]
 ALLOWED = {  # who may open which page (admins every one); everyone signed in: inbox, kudos, account
     "ann": {"/me"},
     "mona": {"/me", "/help", "/teams", "/report"},
@@ -74,7 +74,7 @@ def test_every_page_and_twin_is_allowed_or_denied_by_role(app, who):
     client, _csrf = client_for(app, who)
     for path in PAGES + TWINS:
         page = path.replace("/api/v1", "")
-        allowed = page in ALLOWED[who] or page in ("/inbox", "/kudos", "/account")
+        allowed = page in ALLOWED[who] or page in ("/inbox", "/kudos", "/account", "/deals")
         got = client.get(path)
         assert got.status_code == (200 if allowed else 403), (who, path, got.status_code, got.text[:200])
 
@@ -103,6 +103,20 @@ def test_no_json_leaks_a_pulse_answer_another_teams_people_or_a_1on1_note(app, w
     other = {"mona": ("Bea", "Ben"), "max": ("Ann", "Abe"), "eve": ("Ann", "Abe", "Bea", "Ben")}
     for name in other.get(who, ()):
         assert f'"{name}"' not in figures, (who, name)
+
+
+@pytest.mark.parametrize(
+    ("who", "seen"),
+    [("ann", {"d1", "d2"}), ("mona", {"d1", "d2", "d3"}), ("max", {"d4", "d5"}), ("eve", set()), ("admin", None)],
+)
+def test_the_deals_behind_a_figure_are_only_those_one_sees(app, who, seen):
+    client, _ = client_for(app, who)
+    listed = {r["deal_id"] for r in client.get("/api/v1/deals").json()["deals"]["rows"]}
+    assert listed == (seen if seen is not None else {"d1", "d2", "d3", "d4", "d5"})
+    if who == "mona":
+        won = client.get("/api/v1/deals?status=won&person=Ann").json()["deals"]
+        assert [r["deal_id"] for r in won["rows"]] == ["d1"] and won["filters"] == {"status": "won", "person": "Ann"}
+        assert client.get("/api/v1/deals?team=Beta").status_code == 400  # another team: outside what Mona sees
 
 
 def test_objects_of_another_team_are_out_of_reach(app):

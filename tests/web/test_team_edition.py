@@ -308,7 +308,9 @@ def test_filters_live_in_the_url(server, browser):  # noqa: F811
 
 
 @pytest.mark.parametrize("width", [390, 1440])
-@pytest.mark.parametrize(("who", "path"), [("greta", "/me"), ("manager", "/help"), ("exec", "/teams")])
+@pytest.mark.parametrize(
+    ("who", "path"), [("greta", "/me"), ("manager", "/help"), ("exec", "/teams"), ("manager", "/deals")]
+)
 def test_pages_fit_phone_and_desktop(server, browser, who, path, width):  # noqa: F811
     base, _db = server
     page = sign_in(browser, base, who, width)
