@@ -58,7 +58,7 @@ def user_list() -> None:
     with open_store() as store:
         found = users(store)
     if not found:
-        console.print("no accounts yet: `salesvelocity user add NAME --email … --role admin` makes the first")
+        console.print("no accounts yet: `salesvelocity user add NAME --email … --role admin`")
     for u in found:
         state = "invited" if u["invited"] else ("active" if u["active"] else "disabled")
         console.print(f"{u['name']:24} {u['email']:32} {u['role']:8} {u['person'] or '':20} {state}", highlight=False)
