@@ -307,6 +307,19 @@ def test_filters_live_in_the_url(server, browser):  # noqa: F811
     admin.close()
 
 
+def test_a_headline_figure_opens_the_deals_behind_it(server, browser):  # noqa: F811
+    base, _db = server
+    umar = sign_in(browser, base, "manager")
+    tile = umar.locator(".tile", has_text="Won per day")
+    tile.locator("text=the deals behind it").click()
+    umar.wait_for_selector("#deals h2")
+    assert "status=won" in umar.url and "from=" in umar.url
+    statuses = {s.inner_text() for s in umar.locator("#deals tr td:nth-child(4)").all()}
+    teams = {t.inner_text() for t in umar.locator("#deals tr td:nth-child(3)").all()}
+    umar.close()
+    assert statuses == {"won"} and teams == {"Benelux"}  # won deals of the manager's own team only
+
+
 @pytest.mark.parametrize("width", [390, 1440])
 @pytest.mark.parametrize(
     ("who", "path"), [("greta", "/me"), ("manager", "/help"), ("exec", "/teams"), ("manager", "/deals")]
