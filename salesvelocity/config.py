@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator
@@ -46,6 +48,14 @@ class Settings(BaseSettings):
         None, description="question id → text; 1–5 scale, except `enps` (0–10) [default: the built-in set]"
     )
 
+    @field_validator("currency")
+    @classmethod
+    def _currency_code(cls, value: str) -> str:
+        code = value.strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise ValueError(f"{value!r} is not a currency code; use three letters such as EUR, USD or GBP")
+        return code
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -78,3 +88,79 @@ def load_settings(**overrides: object) -> Settings:
         ) from exc
     except Exception as exc:  # a malformed TOML file
         raise ConfigError(f"cannot read {CONFIG_FILE}: {exc}", hint="fix the TOML syntax") from exc
+
+
+#: What an admin may change in the web app (the rest — database, mail server, secrets — stays in the file).
+EDITABLE = ("pulse_min_respondents", "timezone", "currency", "language", "pulse_questions")
+_QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def set_by_environment(key: str) -> str | None:
+    """The environment variable that sets ``key`` (and so wins over the file), if there is one."""
+    name = f"SALESVELOCITY_{key.upper()}"
+    return name if name in os.environ else None
+
+
+def parse_questions(text: str) -> dict[str, str]:
+    """Pulse questions written one per line as ``id: text`` (the form of the admin's settings page)."""
+    questions: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        key, sep, words = line.partition(":")
+        key, words = key.strip().lower(), " ".join(words.split())
+        if not sep or not words:
+            raise ConfigError(f"pulse questions, line {number}: {line.strip()!r} has no text", hint="write `id: text`")
+        if not _QUESTION_ID.match(key):
+            raise ConfigError(
+                f"pulse questions, line {number}: {key!r} is not a question id",
+                hint="an id is lower-case letters, digits and _, starting with a letter (e.g. `support`)",
+            )
+        if key in questions:
+            raise ConfigError(f"pulse questions, line {number}: {key!r} is there twice", hint="keep one")
+        questions[key] = words
+    if not questions:
+        raise ConfigError("no pulse questions", hint="write at least one line `id: text`")
+    return questions
+
+
+def save_settings(current: Settings, changes: dict[str, object], path: Path | None = None) -> Settings:
+    """Write ``changes`` into the settings file (comments and other keys kept) and return the settings with
+    them applied. Checked first as a whole: nothing is written when one value is wrong; a key that an
+    environment variable sets is refused (the file would not win over it)."""
+    import tomlkit
+
+    path = path or Path(CONFIG_FILE)
+    for key in changes:
+        if key not in EDITABLE:
+            raise ConfigError(f"{key} cannot be changed here", hint=f"set it in {path.resolve()}")
+    try:
+        updated = Settings.model_validate(current.model_dump() | changes)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"invalid settings: {problems}", hint="correct the value and save again") from exc
+    changes = {k: getattr(updated, k) for k in changes if getattr(updated, k) != getattr(current, k)}
+    for key in changes:
+        if variable := set_by_environment(key):
+            raise ConfigError(f"{key} is set by the environment variable {variable}", hint="change or unset it there")
+    if not changes:
+        return current
+    try:
+        document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+    except Exception as exc:
+        raise ConfigError(f"cannot read {path.resolve()}: {exc}", hint="fix the TOML syntax, then save again") from exc
+    for key, value in changes.items():
+        if isinstance(value, dict):
+            table = tomlkit.table()
+            for k, v in value.items():
+                table.add(k, v)
+            document[key] = table
+        else:
+            document[key] = value
+    from salesvelocity.writing import write_file
+
+    mode = path.stat().st_mode & 0o777 if path.exists() else None
+    write_file(path, tomlkit.dumps(document), force=True)
+    if mode is not None:  # it may hold a mail password: keep it as private as it was
+        os.chmod(path, mode)
+    return updated

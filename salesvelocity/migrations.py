@@ -92,7 +92,14 @@ def _v3_to_v4(store: Store) -> None:
         store.sql(ddl)
 
 
-STEPS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+def _v4_to_v5(store: Store) -> None:
+    """Saved views of the team edition (a user's named page + filters)."""
+    from salesvelocity.schema import APP_TABLES
+
+    store.sql(APP_TABLES["app_views"])
+
+
+STEPS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
 
 
 def v1_ddl() -> list[str]:

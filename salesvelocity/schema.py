@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: SQL type per logical type (DuckDB and PostgreSQL spell these the same way).
 SQL_TYPES = {
@@ -277,7 +277,7 @@ ROW_RULES: list[tuple[str, str, str, str, str]] = [
 ]
 
 
-#: The web app's own tables (accounts, sessions, API tokens, the audit log, the inbox). Not canonical data:
+#: The web app's own tables (accounts, sessions, API tokens, the audit log, the inbox, saved views). Not canonical data:
 #: never imported or exported; created beside the canonical tables (DuckDB and PostgreSQL alike).
 APP_TABLES: dict[str, str] = {
     "app_users": """CREATE TABLE IF NOT EXISTS app_users (
@@ -295,4 +295,7 @@ APP_TABLES: dict[str, str] = {
     "app_inbox": """CREATE TABLE IF NOT EXISTS app_inbox (
   message_id VARCHAR PRIMARY KEY, person_id VARCHAR NOT NULL, sent_at TIMESTAMP NOT NULL, kind VARCHAR NOT NULL,
   text VARCHAR NOT NULL, link VARCHAR, read_at TIMESTAMP)""",
+    "app_views": """CREATE TABLE IF NOT EXISTS app_views (
+  view_id VARCHAR PRIMARY KEY, user_id VARCHAR NOT NULL, name VARCHAR NOT NULL, path VARCHAR NOT NULL,
+  query VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL)""",
 }

@@ -156,6 +156,11 @@ class Store:
             self._tables[name] = table
         return self._tables[name]
 
+    def set_zone(self, zone: str) -> None:
+        """Report in ``zone`` from now on (the admin changed the setting)."""
+        self.zone = zone_name(zone)
+        self._tables.clear()
+
     def wall_clock(self, column: ibis.Value) -> ibis.Value:
         """A stored (UTC) timestamp column as the reporting zone's wall clock shows it."""
         return wall_clock(column, self.zone)

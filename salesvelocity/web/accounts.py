@@ -129,6 +129,89 @@ def users(store: Store) -> list[dict]:
     ]
 
 
+def change_user(
+    store: Store,
+    user_id: str,
+    *,
+    role: str | None = None,
+    person: str | None = None,
+    active: bool | None = None,
+    by: str | None = None,
+) -> None:
+    """Change an account's role, person or whether it may sign in. A disabled account is signed out at once
+    (its sessions end; its API tokens stop working); the last active admin can be neither disabled nor
+    demoted, so that someone can always manage the accounts."""
+    row = store.sql("SELECT email, role, person_id, disabled_at IS NULL FROM app_users WHERE user_id = ?", [user_id])
+    found = row.fetchone()
+    if found is None:
+        raise AccountError(f"no account {user_id!r}", hint="reload the admin page: the account may have been removed")
+    email, old_role, old_person, was_active = found
+    role = role or old_role
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}", hint=f"roles are: {', '.join(ROLES)}")
+    person_id = old_person
+    if person is not None and person.strip() not in (old_person, _person_name(store, old_person)):
+        person_id = find_person(store, person.strip())["person_id"] if person.strip() else None
+    if person_id is None and role != "admin":
+        raise AccountError(
+            f"a {role} account belongs to a person of the people table",
+            hint="give the person's id or full name (what they see follows from it)",
+        )
+    if person_id and person_id != old_person:
+        taken = store.sql("SELECT email FROM app_users WHERE person_id = ? AND user_id <> ?", [person_id, user_id])
+        if (other := taken.fetchone()) is not None:
+            raise AccountError(f"that person already has an account ({other[0]})")
+    active = was_active if active is None else active
+    if old_role == "admin" and was_active and (role != "admin" or not active):
+        admins = store.sql("SELECT count(*) FROM app_users WHERE role = 'admin' AND disabled_at IS NULL").fetchone()[0]
+        if admins <= 1:
+            raise AccountError(
+                f"{email} is the last active admin", hint="make another account an admin first, then change this one"
+            )
+    changes = [
+        f"{label} {old} → {new}"
+        for label, old, new in (
+            ("role", old_role, role),
+            ("person", old_person, person_id),
+            ("active", was_active, active),
+        )
+        if old != new
+    ]
+    if not changes:
+        return
+    with store.transaction():
+        store.sql(
+            "UPDATE app_users SET role = ?, person_id = ?, disabled_at = ? WHERE user_id = ?",
+            [role, person_id, None if active else clock.now(), user_id],
+        )
+        if not active:
+            store.sql("DELETE FROM app_sessions WHERE user_id = ?", [user_id])
+        audit(store, by, "user changed", email, "; ".join(changes))
+
+
+def _person_name(store: Store, person_id: str | None) -> str | None:
+    if person_id is None:
+        return None
+    row = store.sql("SELECT name FROM people WHERE person_id = ?", [person_id]).fetchone()
+    return row[0] if row else None
+
+
+def reinvite(store: Store, user_id: str, by: str | None = None) -> tuple[str, str]:
+    """A new sign-in link for an account (a lost password, an expired invitation): (e-mail, token). Setting
+    a password through it ends the account's sessions; the old password works until then."""
+    row = store.sql("SELECT email FROM app_users WHERE user_id = ? AND disabled_at IS NULL", [user_id]).fetchone()
+    if row is None:
+        raise AccountError("no active account to send a link to", hint="enable the account first")
+    token = secrets.token_urlsafe(24)
+    with store.transaction():
+        store.sql(
+            "UPDATE app_users SET invite_hash = ?, invite_expires = ? WHERE user_id = ?",
+            [digest(token), clock.now() + timedelta(days=INVITE_DAYS), user_id],
+        )
+        audit(store, by, "sign-in link made", row[0])
+    return row[0], token
+
+
 def find_user(store: Store, email: str) -> User:
     row = store.sql(
         "SELECT user_id, name, email, role, person_id, language FROM app_users WHERE email = ?", [email.strip().lower()]
@@ -288,7 +371,7 @@ def demo_accounts(store: Store) -> list[User]:
     """Accounts for a demo company, all with DEMO_PASSWORD (a demo database only): an admin; the manager of
     the first team; their rep with the most open deals; and, as the exec, the manager of the last team."""
     with store.transaction():
-        for table in ("app_sessions", "app_tokens", "app_users", "app_inbox"):
+        for table in ("app_sessions", "app_tokens", "app_users", "app_inbox", "app_views"):
             store.sql(f"DELETE FROM {table}")
         managers = store.sql(
             "SELECT t.manager_id, p.name FROM teams t JOIN people p ON p.person_id = t.manager_id ORDER BY t.team_id"
@@ -310,3 +393,40 @@ def demo_accounts(store: Store) -> list[User]:
         ):
             made.append(add_user(store, name, email, role, person, password=DEMO_PASSWORD)[0])
     return made
+
+
+# -- saved views --------------------------------------------------------------------------------------------
+MAX_VIEWS = 50
+
+
+def save_view(store: Store, user: User, name: str, path: str, query: str) -> str:
+    """Keep a page and its URL filters under a name of the user's choosing; saving a name again replaces it."""
+    name = " ".join(name.split())[:80]
+    if not name:
+        raise AccountError("a saved view needs a name", hint="e.g. “Alpha, this quarter”")
+    if not path.startswith("/") or path.startswith("//"):
+        raise AccountError(f"{path!r} is not a page of this site")
+    with store.transaction():
+        store.sql("DELETE FROM app_views WHERE user_id = ? AND name = ?", [user.user_id, name])
+        if store.sql("SELECT count(*) FROM app_views WHERE user_id = ?", [user.user_id]).fetchone()[0] >= MAX_VIEWS:
+            raise AccountError(f"you have {MAX_VIEWS} saved views already", hint="delete one you no longer use")
+        view_id = f"V-{uuid.uuid4().hex[:10]}"
+        store.sql(
+            "INSERT INTO app_views VALUES (?, ?, ?, ?, ?, ?)", [view_id, user.user_id, name, path, query, clock.now()]
+        )
+    return view_id
+
+
+def saved_views(store: Store, user: User) -> list[dict]:
+    """The user's saved views, by name: name, the link (path and filters), the page it opens."""
+    return [
+        {"view_id": v, "name": n, "link": p + (f"?{q}" if q else ""), "path": p}
+        for v, n, p, q in store.sql(
+            "SELECT view_id, name, path, query FROM app_views WHERE user_id = ? ORDER BY lower(name)", [user.user_id]
+        ).fetchall()
+    ]
+
+
+def delete_view(store: Store, user: User, view_id: str) -> None:
+    """Delete one of the user's own saved views (another user's is not found)."""
+    store.sql("DELETE FROM app_views WHERE view_id = ? AND user_id = ?", [view_id, user.user_id])

@@ -17,6 +17,7 @@ import time as timer
 from collections import defaultdict, deque
 from contextlib import contextmanager
 from importlib.resources import files
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -25,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 import salesvelocity
+from salesvelocity.config import CONFIG_FILE
 from salesvelocity.context import Context
 from salesvelocity.errors import SalesVelocityError
 from salesvelocity.i18n import LANGUAGES, _, language_code, speaking
@@ -80,9 +82,11 @@ _env.globals["charts"] = Charts
 class Server:
     """What every request shares: the settings, the one store, and the lock that gives it to one at a time."""
 
-    def __init__(self, settings: Settings, store: Store) -> None:
+    def __init__(self, settings: Settings, store: Store, config_file: Path | None = None) -> None:
         self.settings = settings
         self.store = store
+        #: the settings file the admin's settings page writes (the one the server read)
+        self.config_file = config_file or Path(CONFIG_FILE).resolve()
         self.lock = threading.RLock()
         self.failures: dict[str, deque[float]] = defaultdict(deque)
         #: page views computed lately: (page, user, language) → (data version, when, view). Every change made
@@ -147,9 +151,10 @@ class Server:
             self.failures[key].append(timer.monotonic())
 
 
-def create_app(settings: Settings, store: Store) -> FastAPI:
-    """The web app over an open, writable store."""
-    server = Server(settings, store)
+def create_app(settings: Settings, store: Store, config_file: Path | None = None) -> FastAPI:
+    """The web app over an open, writable store; ``config_file``: where the admin's settings are saved (the
+    settings file in the working folder, which the server read)."""
+    server = Server(settings, store, config_file)
     app = FastAPI(
         title="salesvelocity",
         version=salesvelocity.__version__,
@@ -178,9 +183,10 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
         # htmx swaps in only a successful answer: a boosted form gets the page that says what to fix
         return HTMLResponse(shown, status_code=200 if request.headers.get("HX-Request") else 400)
 
-    from salesvelocity.web import imports, pages
+    from salesvelocity.web import admin, imports, pages
 
     app.include_router(pages.router)
+    app.include_router(admin.router)
     app.include_router(imports.router)
     app.include_router(pages.api, prefix="/api/v1")
 

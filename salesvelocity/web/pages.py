@@ -36,7 +36,7 @@ from salesvelocity.services import (
     recognition,
     trend,
 )
-from salesvelocity.web import accounts
+from salesvelocity.web import accounts, admin
 from salesvelocity.web.accounts import User
 from salesvelocity.web.app import COOKIE, HOME, browser_language, csrf_checked, page, require, server_of
 
@@ -48,7 +48,6 @@ Signed = Annotated[User, Depends(csrf_checked)]
 RepOrManager = Annotated[User, Depends(require("rep", "manager"))]
 Manager = Annotated[User, Depends(require("manager"))]
 ExecOrManager = Annotated[User, Depends(require("exec", "manager"))]
-AdminUser = Annotated[User, Depends(require("admin"))]
 Optional = Annotated[str | None, Form()]
 
 
@@ -90,12 +89,6 @@ class Teams(Result):
     health: health.Health
     forecast: ForecastResult | None
     teams: dict[str, str]  # the teams one may filter by: id → name
-
-
-class Admin(Result):
-    users: list[dict]
-    tokens: list[dict]
-    audit: list[dict]
 
 
 def my_week(ctx: Context) -> MyWeek:
@@ -151,11 +144,6 @@ def teams_view(ctx: Context, team: str | None = None) -> Teams:
         ahead = None
     report = funnel.report(ctx, by="team", team=team, over_time=False)
     return Teams(report=report, health=health.health(ctx, team), forecast=ahead, teams=names(ctx.store, "teams"))
-
-
-def admin_view(ctx: Context) -> Admin:
-    store = ctx.store.store
-    return Admin(users=accounts.users(store), tokens=accounts.tokens(store), audit=accounts.audit_log(store, 100))
 
 
 # -- sign in and out ------------------------------------------------------------------------------------------
@@ -319,7 +307,8 @@ PAGES = {
     "/me": (require("rep", "manager"), my_week, "me.html"),
     "/help": (require("manager"), where_to_help, "help.html"),
     "/teams": (require("exec", "manager"), teams_view, "teams.html"),
-    "/admin": (require("admin"), admin_view, "admin.html"),
+    "/admin": (require("admin"), admin.admin_view, "admin.html"),
+    "/admin/settings": (require("admin"), admin.settings_view, "settings.html"),
     "/inbox": (csrf_checked, inbox.inbox, "inbox.html"),
     "/kudos": (csrf_checked, _wall, "kudos.html"),
     "/deals": (csrf_checked, deals_view, "deals.html"),
@@ -330,7 +319,7 @@ def _register(path: str, who, build, template: str) -> None:
     name = path.strip("/")
 
     def html(request: Request) -> HTMLResponse:
-        extra = {"invite": request.query_params.get("invite", "")} if template == "admin.html" else {}
+        extra = admin.settings_extras(request) if template == "settings.html" else {}
         return _view(request, request.state.user, build, template, **extra)
 
     def twin(request: Request) -> Response:
@@ -467,16 +456,6 @@ def read_inbox(request: Request, user: Signed):
     return _act(request, user, "/inbox", _("All read."), inbox.mark_read)
 
 
-@router.post("/admin/users")
-def add_user(request: Request, user: AdminUser, name: Field, email: Field, role: Field, person: Optional = None):
-    server = server_of(request)
-    with server.lock:
-        _made, token = accounts.add_user(server.store, name, email, role, person or None, by=user.user_id)
-    server.changed()
-    link = f"{request.base_url}invite/{token}"
-    return RedirectResponse(f"/admin?invite={quote(link)}&said={quote(_('Account made: send the link.'))}", 303)
-
-
 @router.get("/account", response_class=HTMLResponse)
 def account_page(request: Request, user: Signed):
     server = server_of(request)
@@ -494,15 +473,6 @@ def make_token(request: Request, user: Signed, name: Field):
     server.changed()
     # shown once, in this response only (never in a URL, where logs and history would keep it)
     return HTMLResponse(page(request, "account.html", tokens=mine, new=token, said=_("Token made: copy it now.")))
-
-
-@router.post("/admin/tokens/{token_id}/revoke")
-def revoke(request: Request, user: AdminUser, token_id: str):
-    server = server_of(request)
-    with server.lock:
-        accounts.revoke_token(server.store, token_id, user.user_id)
-    server.changed()
-    return RedirectResponse(f"/admin?said={quote(_('Token revoked.'))}", 303)
 
 
 def _local(path: str | None) -> str:
