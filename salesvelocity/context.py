@@ -117,6 +117,24 @@ class Context:
 
         return resolve_team(self.store, given)
 
+    def sliced(self, **slices: str | None) -> Context:
+        """This context narrowed to the deals of a pipeline, segment, product and/or source (``scope.SLICES``;
+        None and empty values are no filter)."""
+        from salesvelocity.scope import SlicedStore
+
+        given = {k: v for k, v in slices.items() if v}
+        return replace(self, store=SlicedStore(self.store, given)) if given else self
+
+    def own(self) -> Context:
+        """This context narrowed to the actor's own rows (a manager's "my week" is their own, not their team's)."""
+        from salesvelocity.metrics.scope import Reach
+        from salesvelocity.scope import ScopedStore
+
+        if self.actor.person_id is None:
+            return self
+        mine = Reach.of([self.actor.person_id], [])
+        return replace(self, store=ScopedStore(self.store.store, self.actor, mine, mine))
+
     def asking(self, **period: date | None) -> Context:
         """This context for another period (``start``, ``end``, ``as_of``)."""
         return replace(self, **period)

@@ -140,6 +140,23 @@ def number(value: float, decimals: int = 0) -> str:
     return text
 
 
+#: Symbols of the currencies people meet most; any other code is written before the amount as it is.
+CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "INR": "₹", "CNY": "¥", "KRW": "₩"}
+
+
+def money(value: float, currency: str | None, decimals: int = 0) -> str:
+    """An amount with its currency as the current language writes it: ``€1,234`` in English, ``€ 1.234`` in
+    Dutch; an unknown code goes before the amount (``CHF 1,234``); no currency (or a mix): the number only."""
+    amount = number(value, decimals)
+    code = (currency or "").strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        return amount
+    symbol = CURRENCY_SYMBOLS.get(code)
+    if symbol is None or language() == "nl":
+        return f"{symbol or code}\u00a0{amount}"
+    return f"-{symbol}{amount[1:]}" if amount.startswith("-") else f"{symbol}{amount}"
+
+
 def day(value: date | datetime) -> str:
     """A date as the current language writes it (ISO in English, day-month-year in Dutch)."""
     if isinstance(value, datetime):

@@ -195,3 +195,37 @@ class ScopedStore:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+#: The columns of deals a page may be sliced by (beside team, person and period).
+SLICES = ("pipeline", "segment", "product", "source")
+
+
+class SlicedStore(ScopedStore):
+    """A scoped store narrowed to the deals of one pipeline, segment, product and/or source: their stage
+    changes follow; leads follow the source only (a lead has no segment, product or pipeline); targets are
+    left out, since a team's target set for all its deals is no yardstick for a slice of them."""
+
+    def __init__(self, base: ScopedStore, slices: dict[str, str]) -> None:
+        super().__init__(base.store, base.actor, base.reach, base._detail)
+        unknown = sorted(set(slices) - set(SLICES))
+        if unknown:
+            raise ScopeError(f"cannot slice by {', '.join(unknown)}", hint=f"slices: {', '.join(SLICES)}")
+        self.slices = dict(slices)
+
+    def table(self, name: str) -> ir.Table:
+        base = super().table(name)
+        if name == "deals":
+            for column, value in self.slices.items():
+                base = base.filter(base[column] == value)
+        elif name == "stage_changes":
+            base = base.filter(base.deal_id.isin(self.table("deals").deal_id))
+        elif name == "leads" and "source" in self.slices:
+            base = base.filter(base.source == self.slices["source"])
+        elif name == "targets":
+            base = base.filter(base.value.isnull() & base.value.notnull())
+        return base
+
+    def detail(self) -> ScopedStore:
+        narrow = super().detail()
+        return self if narrow is self else SlicedStore(narrow, self.slices)

@@ -16,17 +16,27 @@ DEALS_LIMIT = 100
 
 
 class OpenDeals(Result):
-    rows: Rows  # deal_id, account, owner, pipeline, stage, amount, age_days, p85_days, p95_days, flag
+    rows: Rows  # deal_id, account, owner, pipeline, stage, amount, currency, age_days, p85_days, p95_days, flag
 
 
 def open_deals(ctx: Context, limit: int = DEALS_LIMIT) -> OpenDeals:
     detail = ctx.store.detail()
     aged = aging_deals(detail, ctx.day())
     aged = with_labels(detail, "person", aged.drop("group").mutate(group=aged.owner_id)).rename(owner="label")
-    deals = detail.table("deals").select(_d="deal_id", account="account")
+    deals = detail.table("deals").select(_d="deal_id", account="account", currency="currency")
     aged = aged.left_join(deals, aged.deal_id == deals._d)
     rows = aged.select(
-        "deal_id", "account", "owner", "pipeline", "stage", "amount", "age_days", "p85_days", "p95_days", "flag"
+        "deal_id",
+        "account",
+        "owner",
+        "pipeline",
+        "stage",
+        "amount",
+        "currency",
+        "age_days",
+        "p85_days",
+        "p95_days",
+        "flag",
     ).order_by([ibis.desc("age_days"), "deal_id"])
     return OpenDeals(rows=ctx.store.execute(rows.limit(limit)))
 
@@ -43,8 +53,9 @@ class DealList(Result):
 
 
 def deal_list(ctx: Context, limit: int = DEALS_LIMIT, **filters: str | None) -> DealList:
-    """Deals created or closed in the context's window (when it has one), narrowed by ``filters``: team and
-    person (id or name), status, stage, pipeline, segment, product, source."""
+    """Deals created or closed in the context's window (when it has one; won or lost deals: closed in it, as
+    the figures count them), narrowed by ``filters``: team and person (id or name), status, stage, pipeline,
+    segment, product, source."""
     from salesvelocity.errors import MetricError
 
     unknown = sorted(set(filters) - set(FILTERS))
@@ -70,9 +81,12 @@ def deal_list(ctx: Context, limit: int = DEALS_LIMIT, **filters: str | None) -> 
         from salesvelocity.metrics import Window
 
         window = Window.of(ctx.start or date(1900, 1, 1), ctx.end or date(2100, 1, 1))
-        rows = rows.filter(window.contains(rows.created_at) | window.contains(rows.closed_at))
+        if given.get("status") in ("won", "lost"):  # won in the window: closed in it, as the figures count them
+            rows = rows.filter(window.contains(rows.closed_at))
+        else:
+            rows = rows.filter(window.contains(rows.created_at) | window.contains(rows.closed_at))
     columns = ["deal_id", "account", "owner", "team", "status", "stage", "amount", "created_at", "closed_at"]
-    picked = rows.select(*columns, "pipeline", "segment", "product", "source")
+    picked = rows.select(*columns, "currency", "pipeline", "segment", "product", "source")
     total = ctx.store.value(picked.count())
     found = ctx.store.execute(picked.order_by([ibis.desc("created_at"), "deal_id"]).limit(limit))
     return DealList(filters=given, total=total, rows=found)

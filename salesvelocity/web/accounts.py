@@ -404,7 +404,7 @@ def save_view(store: Store, user: User, name: str, path: str, query: str) -> str
     name = " ".join(name.split())[:80]
     if not name:
         raise AccountError("a saved view needs a name", hint="e.g. “Alpha, this quarter”")
-    if not path.startswith("/") or path.startswith("//"):
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
         raise AccountError(f"{path!r} is not a page of this site")
     with store.transaction():
         store.sql("DELETE FROM app_views WHERE user_id = ? AND name = ?", [user.user_id, name])

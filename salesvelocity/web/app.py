@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
@@ -31,6 +32,7 @@ from salesvelocity.context import Context
 from salesvelocity.errors import SalesVelocityError
 from salesvelocity.i18n import LANGUAGES, _, language_code, speaking
 from salesvelocity.output import fmt_number
+from salesvelocity.scope import SLICES
 from salesvelocity.web import accounts
 from salesvelocity.web.accounts import User
 
@@ -58,6 +60,18 @@ SECURITY_HEADERS = {
 _env = Environment(loader=PackageLoader("salesvelocity.web", "templates"), autoescape=select_autoescape(["html"]))
 _env.globals["_"] = _
 _env.filters["num"] = fmt_number
+
+
+def _money(value: object, currency: str | None = None) -> str:
+    """An amount with its currency (``€ 1.234`` in Dutch); none: the number alone; no value: "no data"."""
+    from salesvelocity.i18n import money
+    from salesvelocity.output import clean
+
+    value = clean(value)
+    return fmt_number(value, "money") if value is None else money(float(value), currency)
+
+
+_env.filters["money"] = _money
 
 
 class Charts:
@@ -207,13 +221,25 @@ def page(request: Request, template: str, **values: Any) -> str:
     """A page in the reader's language: their choice, else their browser's."""
     user = getattr(request.state, "user", None)
     values.setdefault("lang", (user.language if user else None) or browser_language(request))
+
+    def saved_views() -> list[dict]:
+        if user is None:
+            return []
+        server = server_of(request)
+        with server.lock:
+            return accounts.saved_views(server.store, user)
+
     with speaking(values["lang"]):
         return _env.get_template(template).render(
             user=user,
+            saved_views=saved_views,
+            currency=server_of(request).settings.currency,
             csrf=getattr(request.state, "csrf", ""),
             path=request.url.path,
             request_query=request.query_params,
             request_query_string=str(request.query_params),
+            # the slice of the deals in the URL, to carry into the links that drill down: "&segment=SMB…"
+            sliced="".join(f"&{k}={quote(v)}" for k in SLICES if (v := request.query_params.get(k))),
             version=salesvelocity.__version__,
             languages=LANGUAGES,
             **values,

@@ -80,6 +80,7 @@ class WhereToHelp(Result):
     changes: changes.Changes
     pulse: pulse.PulseResults
     teams: dict[str, str]  # the teams one may filter by: id → name
+    choices: dict[str, list[str]]  # pipeline, segment, product, source → the values one may slice by
 
 
 class Teams(Result):
@@ -89,6 +90,7 @@ class Teams(Result):
     health: health.Health
     forecast: ForecastResult | None
     teams: dict[str, str]  # the teams one may filter by: id → name
+    choices: dict[str, list[str]]  # pipeline, segment, product, source → the values one may slice by
 
 
 def my_week(ctx: Context) -> MyWeek:
@@ -96,7 +98,7 @@ def my_week(ctx: Context) -> MyWeek:
     velocity = None
     if me:
         try:
-            velocity = trend.trend(ctx, "won_amount", "week", by="person")
+            velocity = trend.trend(ctx.own(), "won_amount", "week", by="person")
         except SalesVelocityError:
             velocity = None
     people = ctx.store.table("people")
@@ -105,7 +107,7 @@ def my_week(ctx: Context) -> MyWeek:
     )
     return MyWeek(
         name=ctx.actor.name,
-        deals=deals.open_deals(ctx),
+        deals=deals.open_deals(ctx.own()),
         velocity=velocity,
         kudos=recognition.kudos(ctx, person=me) if me else recognition.kudos(ctx),
         colleagues=dict(
@@ -122,7 +124,17 @@ def my_week(ctx: Context) -> MyWeek:
     )
 
 
-def where_to_help(ctx: Context, team: str | None = None) -> WhereToHelp:
+def where_to_help(
+    ctx: Context,
+    team: str | None = None,
+    pipeline: str | None = None,
+    segment: str | None = None,
+    product: str | None = None,
+    source: str | None = None,
+) -> WhereToHelp:
+    slices = dict(pipeline=pipeline, segment=segment, product=product, source=source)
+    choices = slice_choices(ctx)
+    ctx = ctx.sliced(**slices)
     report = funnel.report(ctx, by="team", team=team)
     judged = report.over_time.judgments if report.over_time else []  # the report judged every change already
     return WhereToHelp(
@@ -134,16 +146,43 @@ def where_to_help(ctx: Context, team: str | None = None) -> WhereToHelp:
         changes=changes.Changes(as_of=report.end.date(), cadence="week", changes=judged),
         pulse=pulse.results(ctx),
         teams=names(ctx.store, "teams"),
+        choices=choices,
     )
 
 
-def teams_view(ctx: Context, team: str | None = None) -> Teams:
+def teams_view(
+    ctx: Context,
+    team: str | None = None,
+    pipeline: str | None = None,
+    segment: str | None = None,
+    product: str | None = None,
+    source: str | None = None,
+) -> Teams:
+    choices = slice_choices(ctx)
+    ctx = ctx.sliced(pipeline=pipeline, segment=segment, product=product, source=source)
     try:
         ahead = forecast.forecast(ctx, target=True, metric="amount", team=team)
     except SalesVelocityError:
         ahead = None
     report = funnel.report(ctx, by="team", team=team, over_time=False)
-    return Teams(report=report, health=health.health(ctx, team), forecast=ahead, teams=names(ctx.store, "teams"))
+    return Teams(
+        report=report,
+        health=health.health(ctx, team),
+        forecast=ahead,
+        teams=names(ctx.store, "teams"),
+        choices=choices,
+    )
+
+
+def slice_choices(ctx: Context) -> dict[str, list[str]]:
+    """The values a page may be sliced by (pipeline, segment, product, source) among the deals one sees —
+    one query; a column the company leaves empty offers nothing."""
+    from salesvelocity.scope import SLICES
+
+    deals_ = ctx.store.table("deals")
+    found = ctx.store.execute(deals_.aggregate(**{c: deals_[c].collect(distinct=True) for c in SLICES}))
+    row = found.to_pylist()[0] if found.num_rows else {}
+    return {c: sorted(v for v in (row.get(c) or []) if v) for c in SLICES}
 
 
 # -- sign in and out ------------------------------------------------------------------------------------------
@@ -264,7 +303,7 @@ def _view(request: Request, user: User, build, template: str | None = None, **va
         return Response(body, media_type="application/json")
     if template is None:
         return model
-    said = request.query_params.get("said", "")
+    said = values.pop("said", None) or request.query_params.get("said", "")
 
     def shown() -> str:
         return page(request, template, view=model, k=server.settings.pulse_min_respondents, said=said, **values)
@@ -350,7 +389,16 @@ def report_json(request: Request, user: ExecOrManager) -> Response:
     return _twin(request, report_of)
 
 
-def report_of(ctx: Context, team: str | None = None, by: str = "team") -> Report:
+def report_of(
+    ctx: Context,
+    team: str | None = None,
+    by: str = "team",
+    pipeline: str | None = None,
+    segment: str | None = None,
+    product: str | None = None,
+    source: str | None = None,
+) -> Report:
+    ctx = ctx.sliced(pipeline=pipeline, segment=segment, product=product, source=source)
     return funnel.report(ctx, by=None if by == "none" else by, team=team)
 
 
@@ -461,7 +509,32 @@ def account_page(request: Request, user: Signed):
     server = server_of(request)
     with server.lock:
         mine = [t for t in accounts.tokens(server.store) if t["user"] == user.name]
-    return HTMLResponse(page(request, "account.html", tokens=mine, new="", said=""))
+    said = request.query_params.get("said", "")
+    return HTMLResponse(page(request, "account.html", tokens=mine, new="", said=said))
+
+
+@router.post("/views")
+def save_view(request: Request, user: Signed, name: Field, path: Field, query: Field = ""):
+    """Save the page one is on, with its filters, under a name (the filters form's companion)."""
+    from urllib.parse import parse_qsl, urlencode
+
+    kept = urlencode([(k, v) for k, v in parse_qsl(query) if k != "said" and v])
+    back = _local(path)
+    server = server_of(request)
+    with server.lock:
+        accounts.save_view(server.store, user, name, path, kept)
+    server.changed()
+    joined = "&" if kept else ""
+    return RedirectResponse(f"{back}?{kept}{joined}said={quote(_('View saved: find it beside the filters.'))}", 303)
+
+
+@router.post("/views/{view_id}/delete")
+def delete_view(request: Request, user: Signed, view_id: str):
+    server = server_of(request)
+    with server.lock:
+        accounts.delete_view(server.store, user, view_id)
+    server.changed()
+    return RedirectResponse(f"/account?said={quote(_('Saved view deleted.'))}#views", 303)
 
 
 @router.post("/account/tokens")
