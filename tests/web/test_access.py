@@ -58,8 +58,9 @@ def client_for(app, who: str | None) -> tuple[TestClient, str]:
 
 
 PAGES = ["/me", "/help", "/teams", "/admin", "/inbox", "/kudos", "/account", "/report", "/admin/import", "/deals"]
+PAGES += ["/admin/settings"]
 TWINS = ["/api/v1/me", "/api/v1/help", "/api/v1/teams", "/api/v1/admin", "/api/v1/inbox", "/api/v1/kudos"]
-TWINS += ["/api/v1/report", "/api/v1/deals"]
+TWINS += ["/api/v1/report", "/api/v1/deals", "/api/v1/admin/settings"]
 ALLOWED = {  # who may open which page (admins every one); everyone signed in: inbox, kudos, account
     "ann": {"/me"},
     "mona": {"/me", "/help", "/teams", "/report"},

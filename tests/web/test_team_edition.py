@@ -9,6 +9,7 @@ and Noah García (P0027) sell; Xenia Svensson (P0001) signs in as an exec.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -320,9 +321,60 @@ def test_a_headline_figure_opens_the_deals_behind_it(server, browser):  # noqa: 
     assert statuses == {"won"} and teams == {"Benelux"}  # won deals of the manager's own team only
 
 
+_POINT = """() => {
+  const gd = document.querySelector('.drill .js-plotly-plot');
+  const d = gd._fullData.find(t => t.mode && t.mode.includes('lines'));
+  const i = d.y.findIndex(v => v > 0);
+  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
+  return {x: box.left + xa._offset + xa.d2p(d.x[i]), y: box.top + ya._offset + ya.d2p(d.y[i]), value: d.y[i]};
+}"""
+
+
+def test_a_chart_point_opens_the_deals_of_its_week(server, browser):  # noqa: F811
+    base, _db = server
+    greta = sign_in(browser, base, "greta")
+    greta.locator(".drill").scroll_into_view_if_needed()
+    point = greta.evaluate(_POINT)
+    greta.mouse.click(point["x"], point["y"])  # a real click on the plotted point
+    greta.wait_for_url("**/deals?status=won&person=P0023&from=*&to=*")
+    greta.wait_for_selector("#deals h2")
+    rows = greta.locator("#deals tr:has(td)").all()
+    amounts = [float(re.sub(r"[^0-9.]", "", r.locator("td:nth-child(6)").inner_text())) for r in rows]
+    owners = {r.locator("td:nth-child(2)").inner_text() for r in rows}
+    greta.close()
+    assert owners == {"Greta Svensson"} and sum(amounts) == pytest.approx(point["value"])  # the week's won amount
+
+
+def test_a_manager_saves_a_view_and_opens_it_again(server, browser):  # noqa: F811
+    base, _db = server
+    umar = sign_in(browser, base, "manager")
+    umar.goto(base + "/help")
+    umar.select_option("form.filters select[name=segment]", "SMB")
+    umar.click("form.filters button")
+    umar.wait_for_url("**/help?*segment=SMB*")
+    assert "targets are left out" in umar.inner_text("main")
+    umar.click("text=Save this view")
+    umar.fill(".views input[name=name]", "Benelux SMB")
+    assert "View saved" in submit(umar, umar.locator(".views button.primary"))
+    umar.goto(base + "/account")
+    umar.click("#views >> text=Benelux SMB")
+    umar.wait_for_url("**/help?*segment=SMB*")
+    assert umar.locator("form.filters select[name=segment]").input_value() == "SMB"
+    umar.close()
+
+
 @pytest.mark.parametrize("width", [390, 1440])
 @pytest.mark.parametrize(
-    ("who", "path"), [("greta", "/me"), ("manager", "/help"), ("exec", "/teams"), ("manager", "/deals")]
+    ("who", "path"),
+    [
+        ("greta", "/me"),
+        ("manager", "/help"),
+        ("exec", "/teams"),
+        ("manager", "/deals"),
+        ("admin", "/admin"),
+        ("admin", "/admin/settings"),
+        ("manager", "/account"),
+    ],
 )
 def test_pages_fit_phone_and_desktop(server, browser, who, path, width):  # noqa: F811
     base, _db = server
