@@ -38,6 +38,7 @@ def test_migration_from_version_1_keeps_data(tmp_path):
         assert {"response", "responded_by"} <= set(con.table("obstacles").columns)
         assert {"notes", "actions"} <= set(con.table("one_on_ones").columns)
         assert con.sql("SELECT count(*) FROM app_users").fetchone() == (0,)
+        assert con.sql("SELECT count(*) FROM app_views").fetchone() == (0,)  # version 5: saved views
 
 
 def test_newer_schema_is_refused(tmp_path):
