@@ -156,6 +156,13 @@ class Store:
             self._tables[name] = table
         return self._tables[name]
 
+    def app_table(self, name: str) -> ibis.Table:
+        """One of the web app's own tables (``schema.APP_TABLES``), as stored (they are not canonical data:
+        no scope, no reporting zone — timestamps are UTC)."""
+        if name not in APP_TABLES:
+            raise StoreError(f"unknown app table {name!r}", hint=f"app tables are: {', '.join(APP_TABLES)}")
+        return self.backend.table(name)
+
     def set_zone(self, zone: str) -> None:
         """Report in ``zone`` from now on (the admin changed the setting)."""
         self.zone = zone_name(zone)

@@ -42,7 +42,7 @@ def notify(ctx: Context, person_id: str | None, kind: str, text: str, link: str 
 def inbox(ctx: Context, limit: int = INBOX_LIMIT) -> Inbox:
     """The actor's own messages (an admin without a person has none)."""
     person = ctx.actor.person_id
-    table = ctx.store.store.backend.table("app_inbox")
+    table = writer(ctx).app_table("app_inbox")  # the actor's own rows only: filtered right below
     mine = table.filter(table.person_id == (person or ""))
     rows = mine.select("message_id", "sent_at", "kind", "text", "link", "read_at").order_by(
         [ibis.desc("sent_at"), "message_id"]
