@@ -38,3 +38,11 @@
   document.addEventListener('htmx:afterSettle', wire);
 })();
 
+
+// Filters leave out what is not chosen, so the URL to bookmark or share names only the real filters.
+document.addEventListener('submit', event => {
+  if (!event.target.matches('form.filters')) return;
+  const empty = [...event.target.querySelectorAll('input, select')].filter(el => !el.value && !el.disabled);
+  empty.forEach(el => { el.disabled = true; });
+  setTimeout(() => empty.forEach(el => { el.disabled = false; }), 0);  // values are taken; back stays usable
+}, true);
