@@ -17,7 +17,7 @@ from salesvelocity.errors import ImportValidationError, Problem
 from salesvelocity.ingest.canonical import TableCounts, classify, upsert
 from salesvelocity.ingest.events import standard_event_log
 from salesvelocity.ingest.files import READERS, file_delimiter, read_table_file
-from salesvelocity.ingest.mapping import Mapping, apply_mapping
+from salesvelocity.ingest.mapping import Mapping, apply_mapping, drop_mapped
 from salesvelocity.ingest.validate import MERGE, ON_DUPLICATE, WHOLE, Mode, stage_and_validate
 from salesvelocity.ingest.vendors import EXPECTED, missing_columns, recognise
 from salesvelocity.output import neutralise
@@ -218,6 +218,7 @@ def import_paths(
     raw: dict[str, list[tuple[str, pa.Table | str, Mode]]] = {}
     sources: dict[str, dict[str, str]] = {}
     result = ImportResult({}, dry_run=dry_run, quarantine=quarantine)
+    registered: list[str] = []  # mapped sources, registered until they are validated
     for path, how, arrow, file_mapping in planned:
         result.files[str(path)] = how
         if isinstance(file_mapping, str):
@@ -226,7 +227,9 @@ def import_paths(
         if merge:
             file_mapping = dataclasses.replace(file_mapping, options=file_mapping.options | {"merge": "true"})
         say(f"mapping {path.name}")
-        tables, cols, notes = apply_mapping(store, file_mapping, str(path), arrow, file_delimiter(arrow))
+        tables, cols, notes = apply_mapping(
+            store, file_mapping, str(path), arrow, file_delimiter(arrow), keep=registered
+        )
         result.notes += notes
         for table, parts in tables.items():
             raw.setdefault(table, []).extend((str(path), part, mode) for part, mode in parts)
@@ -240,7 +243,9 @@ def import_paths(
         for parts in raw.values():
             for _file, data, _mode in parts:
                 if isinstance(data, str):
-                    store.sql(f"DROP TABLE IF EXISTS {data}")
+                    drop_mapped(store, data)
+        for view in registered:
+            store.raw.unregister(view)
     try:
         for table in LOAD_ORDER:
             if table in staged.tables:

@@ -503,15 +503,31 @@ def unmapped_required(mapping: Mapping, label: str, headers: list[str]) -> list[
     return problems
 
 
+def drop_mapped(store: Store, name: str) -> None:
+    """Drop a mapped part made by ``apply_mapping`` (a temporary view or table)."""
+    kind = "VIEW" if name.startswith(MAPPED_VIEW) else "TABLE"
+    store.sql(f"DROP {kind} IF EXISTS {name}")
+
+
+MAPPED_VIEW = "_sv_mappedv_"
+
+
 def apply_mapping(
-    store: Store, mapping: Mapping, label: str, arrow: pa.Table, delimiter: str | None = None
+    store: Store,
+    mapping: Mapping,
+    label: str,
+    arrow: pa.Table,
+    delimiter: str | None = None,
+    keep: list[str] | None = None,
 ) -> tuple[dict[str, list[tuple[pa.Table | str, Mode]]], dict[str, dict[str, str]], list[str]]:
     """Turn one source table into canonical text tables (still to be validated).
 
     Returns ({table: [(temporary table name or Arrow table with canonical columns + _file + _row, Mode)]},
     {table: {canonical: source}}, notes) — the second maps canonical columns to the source columns they
     came from, for error messages; the notes say what was decided (an event log's outcomes). The caller
-    (the validation) drops the temporary tables.
+    (the validation) drops the temporary tables. With ``keep``, a list, the source stays registered (its
+    name is appended: the caller unregisters it once validated) and a table mapped straight from the
+    source is a view, typed by the validation in the same pass — a million rows are not written twice.
     """
     headers = [c for c in arrow.column_names if c != ROW_COLUMN]
     lower = {h.lower(): h for h in headers}
@@ -604,9 +620,14 @@ def apply_mapping(
                 derived.setdefault(spec.table, []).append(f"SELECT *, {order} AS _spec FROM ({sql})")
                 weak.setdefault(spec.table, set()).update(_placeholders(spec))
                 continue
-            # Kept in the engine as a temporary table: no round trip through Arrow for a million rows.
-            name = f"_sv_mapped_{next(_mapped)}"
-            store.sql(f"CREATE TEMP TABLE {name} AS {sql}")
+            # Kept in the engine (no round trip through Arrow for a million rows): a view over the source
+            # when the source stays registered, else a temporary table.
+            if keep is not None:
+                name = f"{MAPPED_VIEW}{next(_mapped)}"
+                store.sql(f"CREATE TEMP VIEW {name} AS {sql}")
+            else:
+                name = f"_sv_mapped_{next(_mapped)}"
+                store.sql(f"CREATE TEMP TABLE {name} AS {sql}")
             out.setdefault(spec.table, []).append((name, whole))
         for table, parts in derived.items():
             key = ", ".join(q(k) for k in TABLES[table].key)
@@ -633,7 +654,10 @@ def apply_mapping(
             out.setdefault(table, []).append((_literal_rows(table, rows, label), WHOLE))
         return out, sources, notes
     finally:
-        store.raw.unregister(view)
+        if keep is None:
+            store.raw.unregister(view)
+        else:
+            keep.append(view)
 
 
 def _placeholders(spec: TableSpec) -> set[str]:

@@ -525,9 +525,11 @@ def _release(store: Store, text: str, run: int, table: str, inputs: list) -> Non
 
 def _unregister(store: Store, run: int, table: str, inputs: list) -> None:
     """Release the registered Arrow inputs and drop mapped temporary tables (they are copied now)."""
+    from salesvelocity.ingest.mapping import drop_mapped
+
     for i, (_file, data, *_mode) in enumerate(inputs):
         if isinstance(data, str):
-            store.sql(f"DROP TABLE IF EXISTS {data}")
+            drop_mapped(store, data)
         else:
             store.raw.unregister(f"_sv_raw_{run}_{table}_{i}")
 
