@@ -60,7 +60,9 @@ def period_spine(start: date, end: date, cadence: str, anchor: date = DEFAULT_AN
 
 def spine_table(periods: list[tuple[date, date]]) -> ir.Table:
     """The periods as a small in-memory table: ``period_start``, ``period_end`` (timestamps)."""
-    return ibis.memtable(
+    from salesvelocity.metrics.common import small_table
+
+    return small_table(
         {
             "period_start": [datetime.combine(s, time.min) for s, _ in periods],
             "period_end": [datetime.combine(e, time.min) for _, e in periods],

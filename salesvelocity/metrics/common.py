@@ -6,6 +6,7 @@ and return an unexecuted Ibis expression.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Protocol
@@ -23,6 +24,39 @@ SECONDS_PER_DAY = 86400.0
 
 class Tables(Protocol):
     def table(self, name: str) -> ir.Table: ...
+
+
+def small_table(data, schema: dict[str, str]) -> ir.Table:
+    """A small in-memory table (period spines, an inferred stage order) named by its content.
+
+    ``ibis.memtable`` names each table anew, so two runs of the same metric are two different expressions;
+    named by a digest of its rows, the same data gives the same expression — and the store's compiled-SQL
+    cache (``Store.execute``) answers a repeated query without compiling it again.
+    """
+    import hashlib
+
+    import pyarrow as pa
+    from ibis.expr import operations as ops
+    from ibis.expr import schema as sch
+    from ibis.formats.pyarrow import PyArrowTableProxy
+
+    wanted = sch.Schema(schema)
+    table = data if isinstance(data, pa.Table) else pa.table(data, schema=wanted.to_pyarrow())
+    table = table.cast(wanted.to_pyarrow())
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    digest = hashlib.sha1(sink.getvalue().to_pybytes(), usedforsecurity=False).hexdigest()[:20]
+    # One node per content while any expression holds it: Ibis refuses two different in-memory tables of
+    # one name in a query.
+    node = _SMALL.get(digest)
+    if node is None:
+        node = ops.InMemoryTable(name=f"_sv_mem_{digest}", schema=wanted, data=PyArrowTableProxy(table))
+        _SMALL[digest] = node
+    return node.to_expr()
+
+
+_SMALL: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
 def zone_of(tables: Tables) -> str:

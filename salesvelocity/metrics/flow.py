@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 import ibis
 import ibis.expr.types as ir
 
-from salesvelocity.metrics.common import Tables
+from salesvelocity.metrics.common import Tables, small_table
 from salesvelocity.metrics.stages import stage_visits
 
 
@@ -26,7 +26,7 @@ def cumulative_flow(tables: Tables, start: date, end: date, pipeline: str | None
     midnight belongs to the day it starts.
     """
     days = [start + timedelta(days=i) for i in range((end - start).days)]
-    spine = ibis.memtable({"day": days}, schema={"day": "date"})
+    spine = small_table({"day": days}, schema={"day": "date"})
     first = datetime.combine(start, time.min)
     stop = datetime.combine(end, time.min)
     every = stage_visits(tables)
@@ -58,7 +58,7 @@ def cumulative_flow(tables: Tables, start: date, end: date, pipeline: str | None
         every.is_last, every.status.isin(["won", "lost"]), every.closed_at >= first, every.closed_at < stop
     )
     closes = ends.group_by([ends.status, ends.closed_at.date().name("day")]).agg(n=ends.count().cast("int64"))
-    outcomes = ibis.memtable(
+    outcomes = small_table(
         {"status": ["won", "lost"], "stage": ["Won", "Lost"], "position": [1000, 1001]},
         schema={"status": "string", "stage": "string", "position": "int32"},
     )
@@ -91,7 +91,7 @@ def wip_by_stage(
     last_days = {min(e, end) - timedelta(days=1): s for s, e in periods}
     flow = cumulative_flow(tables, first, end, pipeline)
     flow = flow.filter(flow.day.isin(list(last_days)), flow.position < 1000)
-    starts = ibis.memtable(
+    starts = small_table(
         {"day": list(last_days), "period_start": list(last_days.values())},
         schema={"day": "date", "period_start": "date"},
     )

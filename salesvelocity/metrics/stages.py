@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import ibis
 import ibis.expr.types as ir
-import pyarrow as pa
 
-from salesvelocity.metrics.common import ALL, Tables, days_between, deals_with_group, memoised, run
+from salesvelocity.metrics.common import ALL, Tables, days_between, deals_with_group, memoised, run, small_table
 
 KIND_SHARE = 0.9
 
@@ -83,8 +82,7 @@ def _precedence(tables: Tables, visits: ir.Table, order: ir.Table) -> ir.Table:
             rows["pipeline"].append(pipeline)
             rows["stage"].append(stage)
             rows["position"].append(position)
-    schema = pa.schema([("pipeline", pa.string()), ("stage", pa.string()), ("position", pa.int32())])
-    return ibis.memtable(pa.table(rows, schema=schema))
+    return small_table(rows, schema={"pipeline": "string", "stage": "string", "position": "int32"})
 
 
 def _topological(offset: dict[str, float], after: dict[str, set[str]]) -> list[str]:
