@@ -102,7 +102,11 @@ def serving(location: str, folder: Path):
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # still finishing a page build for a client that has gone
+            process.kill()
+            process.wait()
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -124,17 +124,33 @@ def my_week(ctx: Context) -> MyWeek:
     )
 
 
-def where_to_help(
-    ctx: Context,
-    team: str | None = None,
-    pipeline: str | None = None,
-    segment: str | None = None,
-    product: str | None = None,
-    source: str | None = None,
-) -> WhereToHelp:
-    slices = dict(pipeline=pipeline, segment=segment, product=product, source=source)
-    choices = slice_choices(ctx)
-    ctx = ctx.sliced(**slices)
+def sliceable(build):
+    """A page view that also takes the slice filters of the URL (pipeline, segment, product, source): the
+    view gets the context narrowed to that slice, and the choices one may slice by (from the whole)."""
+
+    import inspect
+
+    grouped = "by" in inspect.signature(build).parameters  # only the report is grouped by choice (`?by=`)
+
+    def view(
+        ctx: Context,
+        team: str | None = None,
+        pipeline: str | None = None,
+        segment: str | None = None,
+        product: str | None = None,
+        source: str | None = None,
+        by: str | None = None,
+    ):
+        choices = slice_choices(ctx)
+        narrowed = ctx.sliced(pipeline=pipeline, segment=segment, product=product, source=source)
+        return build(narrowed, team, choices, **({"by": by} if grouped and by else {}))
+
+    view.__name__, view.__doc__ = build.__name__, build.__doc__  # the cache key and the twin's description
+    return view
+
+
+@sliceable
+def where_to_help(ctx: Context, team: str | None, choices: dict[str, list[str]]) -> WhereToHelp:
     report = funnel.report(ctx, by="team", team=team)
     judged = report.over_time.judgments if report.over_time else []  # the report judged every change already
     return WhereToHelp(
@@ -150,16 +166,8 @@ def where_to_help(
     )
 
 
-def teams_view(
-    ctx: Context,
-    team: str | None = None,
-    pipeline: str | None = None,
-    segment: str | None = None,
-    product: str | None = None,
-    source: str | None = None,
-) -> Teams:
-    choices = slice_choices(ctx)
-    ctx = ctx.sliced(pipeline=pipeline, segment=segment, product=product, source=source)
+@sliceable
+def teams_view(ctx: Context, team: str | None, choices: dict[str, list[str]]) -> Teams:
     try:
         ahead = forecast.forecast(ctx, target=True, metric="amount", team=team)
     except SalesVelocityError:
@@ -389,16 +397,8 @@ def report_json(request: Request, user: ExecOrManager) -> Response:
     return _twin(request, report_of)
 
 
-def report_of(
-    ctx: Context,
-    team: str | None = None,
-    by: str = "team",
-    pipeline: str | None = None,
-    segment: str | None = None,
-    product: str | None = None,
-    source: str | None = None,
-) -> Report:
-    ctx = ctx.sliced(pipeline=pipeline, segment=segment, product=product, source=source)
+@sliceable
+def report_of(ctx: Context, team: str | None, _choices: dict[str, list[str]], by: str = "team") -> Report:
     return funnel.report(ctx, by=None if by == "none" else by, team=team)
 
 
