@@ -189,3 +189,15 @@ def test_export_from_a_file_and_import_into_a_server_gives_the_same_report(postg
         here, there = (build_report(s, today=TODAY, over_time=False) for s in (file, server))
     for section, table in here.sections.items():
         assert close(table.to_pylist(), there.sections[section].to_pylist()), section
+
+
+def test_a_report_built_again_in_one_process_is_the_same_on_every_engine(engine):
+    """A server builds a page again after every change: the second build reuses compiled SQL and in-memory
+    tables named by their content (PostgreSQL keeps those as temporary tables) and must give the same."""
+    import gc
+
+    load_demo(engine, generate(400, 7, TODAY))
+    first = build_report(engine, today=TODAY).dump()
+    gc.collect()  # what the first build made and nobody holds is gone, as between two requests
+    again = build_report(engine, today=TODAY).dump()
+    assert close(first, again)

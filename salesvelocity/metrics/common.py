@@ -6,7 +6,7 @@ and return an unexecuted Ibis expression.
 
 from __future__ import annotations
 
-import weakref
+import itertools
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Protocol
@@ -47,16 +47,21 @@ def small_table(data, schema: dict[str, str]) -> ir.Table:
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
     digest = hashlib.sha1(sink.getvalue().to_pybytes(), usedforsecurity=False).hexdigest()[:20]
-    # One node per content while any expression holds it: Ibis refuses two different in-memory tables of
-    # one name in a query.
-    node = _SMALL.get(digest)
+    # One node per content, kept (the most recent _SMALL_MAX): a backend registers an in-memory table once
+    # per node (PostgreSQL as a temporary table), so a node made again for the same rows gets a new name.
+    node = _SMALL.pop(digest, None)
     if node is None:
-        node = ops.InMemoryTable(name=f"_sv_mem_{digest}", schema=wanted, data=PyArrowTableProxy(table))
-        _SMALL[digest] = node
+        name = f"_sv_mem_{digest}_{next(_made)}"
+        node = ops.InMemoryTable(name=name, schema=wanted, data=PyArrowTableProxy(table))
+    _SMALL[digest] = node
+    while len(_SMALL) > _SMALL_MAX:
+        _SMALL.pop(next(iter(_SMALL)))
     return node.to_expr()
 
 
-_SMALL: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+_SMALL: dict[str, object] = {}
+_SMALL_MAX = 512
+_made = itertools.count()
 
 
 def zone_of(tables: Tables) -> str:
