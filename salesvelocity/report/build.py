@@ -235,7 +235,11 @@ def _no_data(store: Store, tables, report: Report) -> None:
             "no conversions recorded: none of the leads names its deal; map the converted deal or opportunity id "
             "to converted_deal_id to see lead → deal conversion"
         )
-    if not count("targets"):
+    if getattr(store, "slices", None):  # a slice of the deals (scope.SlicedStore) has no target of its own
+        report.no_data["coverage"] = _(
+            "targets are left out of a slice of the deals: a team's target is for all its deals"
+        )
+    elif not count("targets"):
         report.no_data["coverage"] = _(
             "no targets: import targets.csv (scope, period, amount) to see pipeline coverage"
         )

@@ -247,6 +247,7 @@ def test_a_slice_of_the_deals_is_what_its_figures_count(demo):
     )
     assert listed.total == expected["n"]
     assert smb.store.value(smb.store.table("targets").count()) == 0  # a team's target is no yardstick for a slice
+    assert "left out of a slice" in report.no_data["coverage"]
     assert ctx.sliced(segment=None, product="") is ctx
 
 
