@@ -196,10 +196,10 @@ def _person_name(store: Store, person_id: str | None) -> str | None:
     return row[0] if row else None
 
 
-def reinvite(store: Store, user_id: str, by: str | None = None) -> tuple[str, str]:
-    """A new sign-in link for an account (a lost password, an expired invitation): (e-mail, token). Setting
-    a password through it ends the account's sessions; the old password works until then."""
-    row = store.sql("SELECT email FROM app_users WHERE user_id = ? AND disabled_at IS NULL", [user_id]).fetchone()
+def reinvite(store: Store, user_id: str, by: str | None = None) -> tuple[str, str, str]:
+    """A new sign-in link for an account (a lost password, an expired invitation): (e-mail, name, token).
+    Setting a password through it ends the account's sessions; the old password works until then."""
+    row = store.sql("SELECT email, name FROM app_users WHERE user_id = ? AND disabled_at IS NULL", [user_id]).fetchone()
     if row is None:
         raise AccountError("no active account to send a link to", hint="enable the account first")
     token = secrets.token_urlsafe(24)
@@ -209,7 +209,7 @@ def reinvite(store: Store, user_id: str, by: str | None = None) -> tuple[str, st
             [digest(token), clock.now() + timedelta(days=INVITE_DAYS), user_id],
         )
         audit(store, by, "sign-in link made", row[0])
-    return row[0], token
+    return row[0], row[1], token
 
 
 def find_user(store: Store, email: str) -> User:

@@ -9,6 +9,7 @@ the ``stages`` table, the same one a stages file imports into.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated
 from urllib.parse import quote
 from zoneinfo import available_timezones
@@ -108,8 +109,7 @@ def change_user(
 def new_link(request: Request, user: AdminUser, user_id: str):
     server = server_of(request)
     with server.lock:
-        email, token = accounts.reinvite(server.store, user_id, by=user.user_id)
-        name = next((u["name"] for u in accounts.users(server.store) if u["user_id"] == user_id), email)
+        email, name, token = accounts.reinvite(server.store, user_id, by=user.user_id)
     server.changed()
     return _with_link(request, email, name, token, _("New sign-in link made."))
 
@@ -142,10 +142,15 @@ def revoke(request: Request, user: AdminUser, token_id: str):
 
 
 # -- settings -------------------------------------------------------------------------------------------------
+@cache
+def _zones() -> list[str]:
+    return sorted(available_timezones())  # read from the time zone files: once per process
+
+
 def settings_extras(request: Request) -> dict:
     """What the settings page shows beside its view: the time zones to pick from and the file it writes."""
     return {
-        "zones": sorted(available_timezones()),
+        "zones": _zones(),
         "languages_known": LANGUAGES,
         "file": server_of(request).config_file,
     }

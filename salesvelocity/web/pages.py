@@ -130,7 +130,9 @@ def sliceable(build):
 
     import inspect
 
-    grouped = "by" in inspect.signature(build).parameters  # only the report is grouped by choice (`?by=`)
+    takes = inspect.signature(build).parameters
+    grouped = "by" in takes  # only the report is grouped by choice (`?by=`)
+    offers = "choices" in takes  # pages with a filter form offer the values to slice by (one query)
 
     def view(
         ctx: Context,
@@ -141,9 +143,11 @@ def sliceable(build):
         source: str | None = None,
         by: str | None = None,
     ):
-        choices = slice_choices(ctx)
+        more = {"choices": slice_choices(ctx)} if offers else {}
+        if grouped and by:
+            more["by"] = by
         narrowed = ctx.sliced(pipeline=pipeline, segment=segment, product=product, source=source)
-        return build(narrowed, team, choices, **({"by": by} if grouped and by else {}))
+        return build(narrowed, team, **more)
 
     view.__name__, view.__doc__ = build.__name__, build.__doc__  # the cache key and the twin's description
     return view
@@ -398,7 +402,7 @@ def report_json(request: Request, user: ExecOrManager) -> Response:
 
 
 @sliceable
-def report_of(ctx: Context, team: str | None, _choices: dict[str, list[str]], by: str = "team") -> Report:
+def report_of(ctx: Context, team: str | None, by: str = "team") -> Report:
     return funnel.report(ctx, by=None if by == "none" else by, team=team)
 
 
