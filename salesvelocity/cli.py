@@ -261,6 +261,24 @@ def init() -> None:
         console.print(f"{location} is up to date (schema version {version})")
 
 
+@app.command()
+def rebuild() -> None:
+    """Recompute the derived tables (stage visits) from the imported data.
+
+    Imports keep them up to date; run this after changing the database by other means (SQL by hand).
+    """
+    from salesvelocity.derived import rebuild as rebuild_derived
+
+    store = open_store(write=True)
+    try:
+        with store.transaction():
+            rebuild_derived(store)
+        count = store.count("stage_visits")
+    finally:
+        store.close()
+    console.print(f"rebuilt the stage visits of {settings().db}: {count:,} rows")
+
+
 def _exists(location: str) -> bool:
     from salesvelocity.store import parse_url
 

@@ -99,7 +99,17 @@ def _v4_to_v5(store: Store) -> None:
     store.sql(APP_TABLES["app_views"])
 
 
-STEPS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
+def _v5_to_v6(store: Store) -> None:
+    """Derived tables kept by the import (``salesvelocity.derived``): made and filled from what is stored."""
+    from salesvelocity.derived import rebuild
+    from salesvelocity.schema import DERIVED
+
+    for table in DERIVED.values():
+        store.sql(table.ddl())
+    rebuild(store)
+
+
+STEPS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6}
 
 
 def v1_ddl() -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: SQL type per logical type (DuckDB and PostgreSQL spell these the same way).
 SQL_TYPES = {
@@ -275,6 +275,29 @@ ROW_RULES: list[tuple[str, str, str, str, str]] = [
         "an obstacle cannot be resolved before it was raised; correct either timestamp",
     ),
 ]
+
+
+#: Tables derived from the canonical ones and kept by every writer of their sources (``salesvelocity.derived``):
+#: what each report would otherwise recompute. Never imported or exported; rebuilt by ``salesvelocity rebuild``.
+DERIVED: dict[str, Table] = {
+    "stage_visits": Table(
+        "stage_visits",
+        # one row per stage change, with the deal's facts and the next change of the same deal (NULL: the
+        # deal's last visit) — the LEAD window over every stage change, done once by the import
+        (
+            _r("deal_id"),
+            _c("owner_id"),
+            _c("pipeline"),
+            _c("status"),
+            _c("created_at", "timestamp"),
+            _c("closed_at", "timestamp"),
+            _r("stage"),
+            _r("entered_at", "timestamp"),
+            _c("next_at", "timestamp"),
+        ),
+        key=("deal_id", "stage", "entered_at"),
+    ),
+}
 
 
 #: The web app's own tables (accounts, sessions, API tokens, the audit log, the inbox, saved views). Not canonical data:

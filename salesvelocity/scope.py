@@ -184,6 +184,9 @@ class ScopedStore:
     def uses(self, name: str) -> bool:
         return self.store.uses(name)  # whether the company records it at all, not whose rows they are
 
+    def remembering(self):
+        return self.store.remembering()
+
     def meta(self, key: str) -> str | None:
         return self.store.meta(key)
 
@@ -218,7 +221,7 @@ class SlicedStore(ScopedStore):
         if name == "deals":
             for column, value in self.slices.items():
                 base = base.filter(base[column] == value)
-        elif name == "stage_changes":
+        elif name in ("stage_changes", "stage_visits"):
             base = base.filter(base.deal_id.isin(self.table("deals").deal_id))
         elif name == "leads" and "source" in self.slices:
             base = base.filter(base.source == self.slices["source"])

@@ -18,7 +18,7 @@ from ibis.backends.duckdb import Backend as DuckDBBackend
 
 from salesvelocity.clock import UTC_NAME, zone_name
 from salesvelocity.errors import StoreError
-from salesvelocity.schema import APP_TABLES, SCHEMA_VERSION, TABLES
+from salesvelocity.schema import APP_TABLES, DERIVED, SCHEMA_VERSION, TABLES
 
 META_TABLE = "_salesvelocity_meta"
 
@@ -74,6 +74,8 @@ class Store:
         #: The reporting time zone: ``table()`` shows every timestamp as this zone's wall clock.
         self.zone = zone
         self._tables: dict[str, ibis.Table] = {}
+        #: results by expression while ``remembering`` (None: not remembering)
+        self._results: dict | None = None
 
     # -- raw access -------------------------------------------------------------------------
     @property
@@ -102,6 +104,36 @@ class Store:
             self._in_transaction = False
         self.raw.execute("COMMIT")
         self._tables.clear()
+        self.forget()
+
+    @contextlib.contextmanager
+    def remembering(self) -> Iterator[None]:
+        """Inside, an expression equal to one already run returns the first result without running again.
+
+        For one report or page: its sections ask some questions twice (the team-health lists and warnings
+        share the unrecognised wins; equal expressions compare equal in Ibis). Nothing may change the data
+        meanwhile — a read-only command, or the web app under its lock; a transaction forgets everything.
+        """
+        if self._results is not None:
+            yield
+            return
+        self._results = {}
+        try:
+            yield
+        finally:
+            self._results = None
+
+    def forget(self) -> None:
+        if self._results:
+            self._results.clear()
+
+    def remembered(self, key: tuple, run):
+        """``run()``, or its result from earlier while ``remembering`` (``key``: what the result depends on)."""
+        if self._results is None:
+            return run()
+        if key not in self._results:
+            self._results[key] = run()
+        return self._results[key]
 
     # -- schema -----------------------------------------------------------------------------
     def schema_version(self) -> int | None:
@@ -130,7 +162,7 @@ class Store:
         with self.transaction():
             if found is None:
                 self.sql(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR)")
-                for table in TABLES.values():
+                for table in (*TABLES.values(), *DERIVED.values()):
                     self.sql(table.ddl())
                 for ddl in APP_TABLES.values():
                     self.sql(ddl)
@@ -146,12 +178,13 @@ class Store:
         Storage is UTC; every metric reads through here, so a day or period cut anywhere downstream is a
         day of the reporting zone. Day-only columns (pulse answers) are days already and stay as stored.
         """
-        if name not in TABLES:
+        described = TABLES.get(name) or (DERIVED.get(name) if self.derived else None)
+        if described is None:
             raise StoreError(f"unknown table {name!r}", hint=f"tables are: {', '.join(TABLES)}")
         if name not in self._tables:
             table = self.backend.table(name)
             if self.zone != UTC_NAME:
-                moments = [c.name for c in TABLES[name].columns if c.type == "timestamp" and not c.to_day]
+                moments = [c.name for c in described.columns if c.type == "timestamp" and not c.to_day]
                 table = table.mutate(**{c: self.wall_clock(table[c]) for c in moments})
             self._tables[name] = table
         return self._tables[name]
@@ -179,6 +212,10 @@ class Store:
     #: Whether anything may be shown person by person (an exec's scoped store says no).
     sees_people = True
 
+    #: Whether the derived tables (``schema.DERIVED``) are kept here; metrics then read them instead of
+    #: recomputing (a Spark folder of canonical files has none).
+    derived = True
+
     def meta(self, key: str) -> str | None:
         """A value of the metadata table (schema version, pulse key id, demo marker)."""
         row = self.sql(f"SELECT value FROM {META_TABLE} WHERE key = ?", [key]).fetchone()
@@ -200,10 +237,13 @@ class Store:
         """Run an expression in the engine and return a pyarrow Table (small, aggregated results)."""
         from ibis.backends.duckdb.converter import DuckDBPyArrowData
 
-        # What Ibis's to_pyarrow does, with the compiled SQL kept (see ``compiled``).
-        self.backend._run_pre_execute_hooks(expr)
-        table = self.raw.sql(compiled(self.backend, expr.as_table())).to_arrow_table()
-        return expr.__pyarrow_result__(table, data_mapper=DuckDBPyArrowData)
+        def run():
+            # What Ibis's to_pyarrow does, with the compiled SQL kept (see ``compiled``).
+            self.backend._run_pre_execute_hooks(expr)
+            table = self.raw.sql(compiled(self.backend, expr.as_table())).to_arrow_table()
+            return expr.__pyarrow_result__(table, data_mapper=DuckDBPyArrowData)
+
+        return self.remembered(("execute", expr.op()), run)
 
     def value(self, expr: ibis.Expr):
         """Run a scalar expression in the engine and return it as a Python value (None for NULL)."""
@@ -215,12 +255,16 @@ class Store:
         For callers that also show the SQL (``--show-sql``): compiling a large expression costs as much
         as running it on a small table, so it is done once.
         """
-        sql = self.to_sql(expr)
-        # In-memory tables (period spines) are registered by Ibis just before execution; ibis is pinned
-        # to 12.0, whose DuckDB backend exposes this hook.
-        self.backend._run_pre_execute_hooks(expr)
-        table = self.raw.sql(sql).to_arrow_table()
-        return sql, table.cast(expr.schema().to_pyarrow())
+
+        def run():
+            sql = self.to_sql(expr)
+            # In-memory tables (period spines) are registered by Ibis just before execution; ibis is pinned
+            # to 12.0, whose DuckDB backend exposes this hook.
+            self.backend._run_pre_execute_hooks(expr)
+            table = self.raw.sql(sql).to_arrow_table()
+            return sql, table.cast(expr.schema().to_pyarrow())
+
+        return self.remembered(("execute_sql", expr.op()), run)
 
     def to_sql(self, expr: ibis.Expr) -> str:
         return compiled(self.backend, expr, pretty=True)
@@ -243,12 +287,18 @@ class FrameResults:
     def execute(self, expr: ibis.Table):
         import pyarrow as pa
 
-        frame = self.backend.execute(expr)
-        return pa.Table.from_pandas(frame, schema=expr.schema().to_pyarrow(), preserve_index=False)
+        def run():
+            frame = self.backend.execute(expr)
+            return pa.Table.from_pandas(frame, schema=expr.schema().to_pyarrow(), preserve_index=False)
+
+        return self.remembered(("execute", expr.op()), run)
 
     def value(self, expr: ibis.Expr):
-        found = self.backend.execute(expr)
-        return found.item() if hasattr(found, "item") else found
+        def run():
+            found = self.backend.execute(expr)
+            return found.item() if hasattr(found, "item") else found
+
+        return self.remembered(("value", expr.op()), run)
 
     def execute_sql(self, expr: ibis.Table) -> tuple[str, object]:
         return self.to_sql(expr), self.execute(expr)

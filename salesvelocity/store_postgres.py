@@ -17,8 +17,9 @@ from urllib.parse import parse_qsl, unquote, urlparse
 
 import ibis
 
+from salesvelocity.derived import derived_from
 from salesvelocity.errors import StoreError
-from salesvelocity.schema import LOAD_ORDER, SQL_TYPES, TABLES
+from salesvelocity.schema import DERIVED, LOAD_ORDER, SQL_TYPES, TABLES
 from salesvelocity.store import FrameResults, Store
 
 #: Rows are streamed to and from the server in chunks of this many bytes.
@@ -38,6 +39,14 @@ def _params(query: str, params: list | None) -> str:
     if not params:
         return query
     return query.replace("%", "%%").replace("?", "%s")
+
+
+#: Canonical tables in load order, then the derived ones (computed from them).
+WRITE_ORDER = [*LOAD_ORDER, *DERIVED]
+
+
+def _described(name: str):
+    return TABLES.get(name) or DERIVED[name]
 
 
 class PostgresStore(FrameResults, Store):
@@ -62,29 +71,30 @@ class PostgresStore(FrameResults, Store):
         with self.backend.con.transaction():
             yield
         self._tables.clear()
+        self.forget()
 
     def initialise(self) -> int:
         """Create or check the tables, plus an index on each table's key: the planner joins deals, stage
         changes and people on them (DuckDB needs none; PostgreSQL scans and sorts without)."""
         found = super().initialise()
-        for table in TABLES.values():
+        for table in (*TABLES.values(), *DERIVED.values()):
             keys = ", ".join(f'"{k}"' for k in table.key)
             self.sql(f'CREATE INDEX IF NOT EXISTS "{table.name}_key" ON "{table.name}" ({keys})')
         return found
 
     # -- bulk: DuckDB in, DuckDB out ----------------------------------------------------------------
-    def copy_into(self, scratch: Store, names: Iterable[str] = LOAD_ORDER) -> None:
+    def copy_into(self, scratch: Store, names: Iterable[str] = WRITE_ORDER) -> None:
         """Copy tables from the server into ``scratch`` (an in-memory DuckDB store) with COPY … TO STDOUT."""
         with tempfile.TemporaryDirectory() as folder:
             for name in names:
-                cols = TABLES[name].column_names
+                cols = _described(name).column_names
                 path = Path(folder) / f"{name}.csv"
                 with path.open("wb") as sink, self.backend.con.cursor() as cursor:
                     listed = ", ".join(f'"{c}"' for c in cols)
                     with cursor.copy(f'COPY "{name}" ({listed}) TO STDOUT (FORMAT csv)') as copy:
                         for chunk in copy:
                             sink.write(chunk)
-                types = ", ".join(f"'{c.name}': '{SQL_TYPES[c.type]}'" for c in TABLES[name].columns)
+                types = ", ".join(f"'{c.name}': '{SQL_TYPES[c.type]}'" for c in _described(name).columns)
                 scratch.sql(f'DELETE FROM "{name}"')
                 if not path.stat().st_size:
                     continue
@@ -96,12 +106,13 @@ class PostgresStore(FrameResults, Store):
 
     def publish(self, scratch: Store, names: Iterable[str]) -> None:
         """Replace tables on the server with ``scratch``'s in one transaction, streamed with COPY."""
-        names = [n for n in LOAD_ORDER if n in set(names)]
+        names = set(names)
+        names = [n for n in WRITE_ORDER if n in names | set(derived_from(names))]  # derived rows follow
         with tempfile.TemporaryDirectory() as folder, self.transaction():
             for name in reversed(names):
                 self.sql(f'DELETE FROM "{name}"')
             for name in names:
-                cols = ", ".join(f'"{c}"' for c in TABLES[name].column_names)
+                cols = ", ".join(f'"{c}"' for c in _described(name).column_names)
                 path = Path(folder) / f"{name}.csv"
                 scratch.sql(f"COPY (SELECT {cols} FROM \"{name}\") TO '{_sql_text(path)}' (FORMAT csv, HEADER false)")
                 with (

@@ -61,6 +61,9 @@ class SparkStore(FrameResults, Store):
     def through_duckdb(self, *_args, **_kwargs):
         raise StoreError("the Spark backend is read-only: nothing can be imported into it", hint=READ_ONLY_HINT)
 
+    #: a folder of canonical files holds no derived tables: metrics recompute stage visits
+    derived = False
+
     def schema_version(self) -> int | None:
         return SCHEMA_VERSION
 

@@ -91,3 +91,17 @@ def test_spark_urls_are_checked_before_spark_starts(tmp_path):
     with pytest.raises(StoreError, match="holds no canonical Parquet tables") as found:
         sv.connect(f"pyspark://local[2]?path={tmp_path}")
     assert f"export --format parquet {tmp_path}" in found.value.hint
+
+
+def test_remembering_runs_an_equal_expression_once_and_a_transaction_forgets(store):
+    import_sql = "INSERT INTO teams VALUES ('T1', 'One', NULL)"
+    store.sql(import_sql)
+    teams = store.table("teams")
+    with store.remembering():
+        first = store.execute(teams.count().as_table())
+        store.raw.execute("INSERT INTO teams VALUES ('T2', 'Two', NULL)")  # behind its back: not seen
+        assert store.execute(store.table("teams").count().as_table()) is first
+        with store.transaction():
+            store.sql("INSERT INTO teams VALUES ('T3', 'Three', NULL)")
+        assert store.value(store.table("teams").count()) == 3  # a transaction forgets what was remembered
+    assert store.value(store.table("teams").count()) == 3

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from salesvelocity.derived import rebuild
 from salesvelocity.schema import LOAD_ORDER, TABLES
 from salesvelocity.store import Store
 
@@ -30,6 +31,7 @@ def load_demo(store: Store, tables: dict[str, pa.Table]) -> None:
             cols = ", ".join(f'"{c}"' for c in TABLES[name].column_names)
             store.sql(f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM {view}')
             store.raw.unregister(view)
+        rebuild(store)
 
 
 def write_files(

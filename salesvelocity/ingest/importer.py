@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from salesvelocity.derived import refresh
 from salesvelocity.errors import ImportValidationError, Problem
-from salesvelocity.ingest.canonical import TableCounts, classify, upsert
+from salesvelocity.ingest.canonical import TableCounts, classify, touched_deals, upsert
 from salesvelocity.ingest.events import standard_event_log
 from salesvelocity.ingest.files import READERS, file_delimiter, read_table_file
 from salesvelocity.ingest.mapping import Mapping, apply_mapping, drop_mapped
@@ -261,6 +262,7 @@ def import_paths(
                 for table in LOAD_ORDER:
                     if table in staged.tables:
                         upsert(store, table, staged.tables[table], result.tables[table].compared)
+                refresh(store, touched_deals(staged.tables, result.tables))
     finally:
         for name in staged.tables.values():
             store.sql(f'DROP TABLE IF EXISTS "{name}"')

@@ -68,10 +68,10 @@ def zone_of(tables: Tables) -> str:
     """The reporting time zone the tables show their timestamps in (a ``Store``'s, through any wrapper)."""
     from salesvelocity.clock import UTC_NAME
 
-    return _underneath(tables, "zone", UTC_NAME)
+    return underneath(tables, "zone", UTC_NAME)
 
 
-def _underneath(tables: Tables, name: str, default):
+def underneath(tables: Tables, name: str, default):
     """Attribute ``name`` of the first of ``tables`` and the views it wraps that has it."""
     while not hasattr(tables, name) and hasattr(tables, "tables"):
         tables = tables.tables
@@ -82,7 +82,7 @@ def _underneath(tables: Tables, name: str, default):
 
 def run(tables: Tables, expr: ir.Table) -> list[dict]:
     """Execute a small aggregate through the store under ``tables`` (whatever wraps it); rows as dicts."""
-    execute = _underneath(tables, "execute", None)
+    execute = underneath(tables, "execute", None)
     return (execute(expr) if execute else expr.to_pyarrow()).to_pylist()
 
 
@@ -107,7 +107,7 @@ class Memo:
         return self.tables.table(name)
 
     def cached(self, key: str, build) -> ir.Table:
-        if not _underneath(self.tables, "caches", True):
+        if not underneath(self.tables, "caches", True):
             return build()  # an engine whose Ibis backend cannot cache every expression (Spark: memtables)
         if key not in self._cache:
             self._cache[key] = build().cache()

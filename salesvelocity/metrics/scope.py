@@ -5,7 +5,8 @@ all 12 tables through it, so every metric, list and section computed on it stays
 without knowing about it:
 
 - teams, people: the teams and people of the reach; stages: all;
-- deals, leads: owned by a person of the reach; stage_changes: of those deals;
+- deals, leads: owned by a person of the reach; stage_changes: of those deals; the derived
+  stage_visits: of deals owned by a person of the reach (they carry the owner);
 - targets: of a team or a person of the reach (company targets only when the reach is everyone:
   a team's pipeline against the company's target would be a wrong ratio);
 - recognitions: given to or by a person of the reach; obstacles: raised by one;
@@ -64,7 +65,7 @@ def scoped_table(tables: Tables, name: str, reach: Reach) -> ir.Table:
         return base.filter(team(base.team_id))
     if name == "people":
         return base.filter(person(base.person_id))
-    if name in ("deals", "leads"):
+    if name in ("deals", "leads", "stage_visits"):  # stage_visits: derived, with each deal's owner
         return base.filter(person(base.owner_id))
     if name == "stage_changes":
         return base.filter(base.deal_id.isin(scoped_table(tables, "deals", reach).deal_id))

@@ -21,14 +21,13 @@ Output columns: ``group``, ``period_start``, ``period_end`` (timestamp), ``compl
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import ibis
 import ibis.expr.types as ir
 
 from salesvelocity.metrics.cadence import DEFAULT_ANCHOR, period_of, period_spine, spine_table
-from salesvelocity.metrics.common import Tables, days_between, deals_with_group
-from salesvelocity.metrics.velocity import open_deal_days
+from salesvelocity.metrics.common import SECONDS_PER_DAY, Tables, days_between, deals_with_group, small_table
 
 SERIES_METRICS = (
     "velocity_per_day",
@@ -74,19 +73,11 @@ def period_series(
         cycle_days=days_between(closed.closed_at, closed.created_at).mean(where=is_won),
     )
 
-    # Deals open during a period (an inequality join in the engine): the days each was open in it, and
-    # whether it was still open at the period's end.
-    cut = ibis.least(spine.period_end, ibis.literal(stop))
-    ends = spine.mutate(cut=cut, _from=spine.period_start)
-    alive = deals.select("group", "created_at", "closed_at")
-    overlap = alive.join(ends, [alive.created_at < ends.cut, alive.closed_at.isnull() | (alive.closed_at > ends._from)])
-    still_open = overlap.closed_at.isnull() | (overlap.closed_at >= overlap.cut)
-    wip = overlap.group_by(["group", "period_start"]).agg(
-        wip=still_open.sum().cast("int64"),
-        _open_days=open_deal_days(overlap, overlap._from, overlap.cut).sum(),
-    )
+    wip = open_per_period(deals, periods, first, stop, cadence, anchor)
 
-    groups = created.select("group").union(outcomes.select("group")).union(wip.select("group")).distinct()
+    # groups with something in the periods: a deal created, closed or open in one of them
+    active = wip.filter((wip.wip > 0) | (wip._open_days > 0)).select("group")
+    groups = created.select("group").union(outcomes.select("group")).union(active).distinct()
     grid = groups.cross_join(spine)
     for part in (created, outcomes, wip):
         part = part.rename(_g="group", _p="period_start")
@@ -140,3 +131,71 @@ def period_series(
         "accel_prev",
         "accel_trailing",
     ).order_by(["group", "period_start"])
+
+
+def _seconds(moment: ir.TimestampValue) -> ir.IntegerValue:
+    return moment.epoch_seconds().cast("int64")
+
+
+def open_per_period(
+    deals: ir.Table, periods: list[tuple[date, date]], first: datetime, stop: datetime, cadence: str, anchor: date
+) -> ir.Table:
+    """Per group and period: deals still open at its end (``wip``) and the deal-days open in it (``_open_days``).
+
+    From running totals, so the cost is one pass over the deals whatever the number of periods (testing every
+    deal against every period was a join of deals × periods). With ``C(t)`` deals created before ``t``,
+    ``K(t)`` closed before ``t`` and ``SC(t)``, ``SK(t)`` the sums of those moments (seconds), the deal-seconds
+    open before ``t`` are ``F(t) = t·C − SC − t·K + SK``; a period ``[a, b)`` holds ``F(b) − F(a)`` of them
+    and ``C(b) − K(b)`` deals are open at ``b``. Exact in integer seconds. A close before creation (which no
+    import accepts) counts as a close at creation: zero days, as before.
+    """
+    before = first - timedelta(days=1)  # one bucket for everything before the first period
+    buckets = small_table(
+        {"period_start": [before] + [datetime.combine(s, time.min) for s, _ in periods]},
+        schema={"period_start": "timestamp"},
+    )
+
+    def bucket(moment: ir.TimestampValue) -> ir.TimestampValue:
+        return ibis.ifelse(moment < first, ibis.literal(before), period_of(moment, cadence, anchor))
+
+    made = deals.filter(deals.created_at < stop)
+    made = made.group_by(["group", bucket(made.created_at).name("period_start")]).agg(
+        _c=made.count().cast("int64"), _sc=_seconds(made.created_at).sum()
+    )
+    shut = deals.filter(deals.closed_at.notnull()).select(
+        "group", closed=ibis.greatest(deals.closed_at, deals.created_at)
+    )
+    shut = shut.filter(shut.closed < stop)
+    shut = shut.group_by(["group", bucket(shut.closed).name("period_start")]).agg(
+        _k=shut.count().cast("int64"), _sk=_seconds(shut.closed).sum()
+    )
+    grid = made.select("group").union(shut.select("group")).distinct().cross_join(buckets)
+    for part in (made, shut):
+        part = part.rename(_g="group", _p="period_start")
+        grid = grid.left_join(part, [grid.group == part._g, grid.period_start == part._p]).drop("_g", "_p")
+    own = {c: grid[c].fill_null(0) for c in ("_c", "_sc", "_k", "_sk")}
+    running = ibis.cumulative_window(group_by=grid.group, order_by=grid.period_start)
+    grid = grid.mutate(**{f"{c}_own": v for c, v in own.items()}, **{c: v.sum().over(running) for c, v in own.items()})
+    grid = grid.filter(grid.period_start >= first)
+    spine = spine_table(periods)
+    grid = grid.join(spine, "period_start")
+    b = _seconds(ibis.least(grid.period_end, ibis.literal(stop)))
+    a = _seconds(grid.period_start)
+
+    def open_seconds(t, c, sc, k, sk):
+        return t * c - sc - t * k + sk
+
+    at_end = open_seconds(b, grid._c, grid._sc, grid._k, grid._sk)
+    at_start = open_seconds(
+        a,
+        grid._c - grid._c_own,
+        grid._sc - grid._sc_own,
+        grid._k - grid._k_own,
+        grid._sk - grid._sk_own,
+    )
+    return grid.select(
+        "group",
+        "period_start",
+        wip=(grid._c - grid._k).cast("int64"),
+        _open_days=(at_end - at_start).cast("float64") / SECONDS_PER_DAY,
+    )

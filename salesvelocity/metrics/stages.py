@@ -16,7 +16,16 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from salesvelocity.metrics.common import ALL, Tables, days_between, deals_with_group, memoised, run, small_table
+from salesvelocity.metrics.common import (
+    ALL,
+    Tables,
+    days_between,
+    deals_with_group,
+    memoised,
+    run,
+    small_table,
+    underneath,
+)
 
 KIND_SHARE = 0.9
 
@@ -28,11 +37,17 @@ def stage_catalog(tables: Tables) -> ir.Table:
 
 def _catalog(tables: Tables) -> ir.Table:
     declared = tables.table("stages").select("pipeline", "stage", "position", "kind", "probability")
-    deals = tables.table("deals").select("deal_id", "pipeline", "status", "created_at")
     # Only pipelines the stages table does not describe are inferred; with a full stages table the
     # engine prunes everything below to an empty scan.
-    deals = deals.filter(~deals.pipeline.isin(declared.pipeline))
-    visits = tables.table("stage_changes").select("deal_id", "stage", "entered_at").join(deals, "deal_id")
+    if underneath(tables, "derived", False):  # the stage changes with their deal's facts, kept by the import
+        visits = tables.table("stage_visits").select(
+            "deal_id", "stage", "entered_at", "pipeline", "status", "created_at"
+        )
+        visits = visits.filter(~visits.pipeline.isin(declared.pipeline))
+    else:
+        deals = tables.table("deals").select("deal_id", "pipeline", "status", "created_at")
+        deals = deals.filter(~deals.pipeline.isin(declared.pipeline))
+        visits = tables.table("stage_changes").select("deal_id", "stage", "entered_at").join(deals, "deal_id")
     # How long after a deal's creation it typically enters the stage: the tie-breaker of the order.
     order = visits.group_by(["pipeline", "stage"]).agg(
         avg_offset=(visits.entered_at.epoch_seconds() - visits.created_at.epoch_seconds()).mean()
@@ -101,14 +116,22 @@ def _topological(offset: dict[str, float], after: dict[str, set[str]]) -> list[s
     return placed
 
 
-def _base_visits(tables: Tables) -> ir.Table:
+def _joined_changes(tables: Tables) -> ir.Table:
+    """Each stage change with its deal's facts and the deal's next change: the derived ``stage_visits``
+    where the store keeps it (``salesvelocity.derived``), else computed here the same way."""
+    if underneath(tables, "derived", False):
+        return tables.table("stage_visits").drop("owner_id")
     # The window runs on the narrow stage_changes before any join: the engine sorts far less payload.
     changes = tables.table("stage_changes").select("deal_id", "stage", "entered_at")
     w = ibis.window(group_by=changes.deal_id, order_by=[changes.entered_at, changes.stage])
     changes = changes.mutate(next_at=changes.entered_at.lead().over(w))
     deals = tables.table("deals").select("deal_id", "pipeline", "status", "created_at", "closed_at")
+    return changes.join(deals, "deal_id")
+
+
+def _base_visits(tables: Tables) -> ir.Table:
     catalog = stage_catalog(tables).select("pipeline", "stage", "position", "kind")
-    visits = changes.join(deals, "deal_id").left_join(catalog, ["pipeline", "stage"])
+    visits = _joined_changes(tables).left_join(catalog, ["pipeline", "stage"])
     exited = ibis.ifelse(visits.next_at.isnull(), visits.closed_at, visits.next_at)
     visits = visits.select(
         "deal_id",
@@ -138,7 +161,10 @@ def stage_visits(tables: Tables, by: str | None = None) -> ir.Table:
     ``days`` (completed duration, NULL for an open visit), ``is_last`` (bool).
     When ``tables`` can cache (see ``common.Memo``), the visits are computed once per report.
     """
-    visits = memoised(tables, "stage_visits", lambda: _base_visits(tables))
+    if underneath(tables, "derived", False):
+        visits = _base_visits(tables)  # read from the kept table: materialising it again costs more than it saves
+    else:
+        visits = memoised(tables, "stage_visits", lambda: _base_visits(tables))
     if by is None:
         return visits.mutate(group=ibis.literal(ALL)).relocate("group", after="deal_id")
     groups = deals_with_group(tables, by).select(_deal="deal_id", group="group")

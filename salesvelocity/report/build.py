@@ -126,6 +126,11 @@ def build_report(
     """
     if by is not None and by not in GROUPINGS:
         raise MetricError(f"cannot group by {by!r}", hint=f"choose one of: {', '.join(GROUPINGS)}, or none")
+    with store.remembering():  # parts that ask the same question get one answer (see Store.remembering)
+        return _build(store, start, end, by, team, today, over_time, k)
+
+
+def _build(store, start, end, by, team, today, over_time, k) -> Report:
     default_start, default_end = default_window(store, today)
     end = end or (start + timedelta(days=DEFAULT_DAYS) if start and not end else default_end)
     start = start or end - timedelta(days=DEFAULT_DAYS)
