@@ -76,6 +76,8 @@ class Store:
         self._tables: dict[str, ibis.Table] = {}
         #: results by expression while ``remembering`` (None: not remembering)
         self._results: dict | None = None
+        #: temporary tables of ``materialise`` → how many hold them
+        self._materialised: dict[str, int] = {}
 
     # -- raw access -------------------------------------------------------------------------
     @property
@@ -122,6 +124,35 @@ class Store:
             yield
         finally:
             self._results = None
+
+    def materialise(self, expr: ibis.Table) -> ibis.Table:
+        """``expr`` computed once into a temporary table of this connection; give it back with
+        ``drop_materialised``.
+
+        Named by a digest of its SQL, so expressions over it are equal from one build to the next and their
+        compiled SQL is found again (``compiled``, ``sqlcache``); Ibis's ``cache()`` names each anew. Equal
+        expressions materialised together share one table.
+        """
+        import hashlib
+
+        sql = compiled(self.backend, expr)
+        name = "_sv_memo_" + hashlib.blake2b(sql.encode(), digest_size=10).hexdigest()
+        users = self._materialised.get(name, 0)
+        if not users:
+            self.backend._run_pre_execute_hooks(expr)  # in-memory tables it reads are registered first
+            self.sql(f'CREATE TEMP TABLE "{name}" AS {sql}')
+        self._materialised[name] = users + 1
+        return self.backend.table(name)
+
+    def drop_materialised(self, table: ibis.Table) -> None:
+        """Give back a table of ``materialise``; the last user drops it."""
+        name = table.get_name()
+        users = self._materialised.get(name, 0) - 1
+        if users > 0:
+            self._materialised[name] = users
+            return
+        self._materialised.pop(name, None)
+        self.sql(f'DROP TABLE IF EXISTS "{name}"')
 
     def forget(self) -> None:
         if self._results:
@@ -322,7 +353,14 @@ def compiled(backend, expr: ibis.Expr, pretty: bool = False) -> str:
     key = (backend.name, expr.op(), pretty)
     sql = _COMPILED.get(key)
     if sql is None:
-        sql = backend.compile(expr, pretty=pretty)
+        from salesvelocity import sqlcache  # kept on disk between runs, by a fingerprint of the expression
+
+        print_ = sqlcache.fingerprint(expr.op(), backend.name, pretty)
+        sql = sqlcache.read(print_) if print_ else None
+        if sql is None:
+            sql = backend.compile(expr, pretty=pretty)
+            if print_:
+                sqlcache.write(print_, sql)
         if len(_COMPILED) >= _COMPILED_MAX:
             _COMPILED.clear()
         _COMPILED[key] = sql

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,8 @@ DEALS = [
 def pytest_configure(config):
     """Also for fixtures wider than one test (a module's demo database): the same key everywhere."""
     os.environ["SALESVELOCITY_PULSE_KEY"] = "test pulse key"
+    # compiled SQL kept between runs (salesvelocity.sqlcache) goes to a folder of this run, not the home folder
+    os.environ["SALESVELOCITY_CACHE_DIR"] = tempfile.mkdtemp(prefix="sv-sql-cache-")
 
 
 @pytest.fixture(autouse=True)

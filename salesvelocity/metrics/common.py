@@ -107,15 +107,17 @@ class Memo:
         return self.tables.table(name)
 
     def cached(self, key: str, build) -> ir.Table:
-        if not underneath(self.tables, "caches", True):
-            return build()  # an engine whose Ibis backend cannot cache every expression (Spark: memtables)
+        materialise = underneath(self.tables, "materialise", None)
+        if materialise is None or not underneath(self.tables, "caches", True):
+            return build()  # an engine that cannot keep every expression in a table (Spark: memtables)
         if key not in self._cache:
-            self._cache[key] = build().cache()
+            self._cache[key] = materialise(build())
         return self._cache[key]
 
     def release(self) -> None:
+        give_back = underneath(self.tables, "drop_materialised", None)
         for table in self._cache.values():
-            table.release()
+            give_back(table)
         self._cache.clear()
 
 

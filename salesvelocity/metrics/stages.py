@@ -37,8 +37,11 @@ def stage_catalog(tables: Tables) -> ir.Table:
 
 def _catalog(tables: Tables) -> ir.Table:
     declared = tables.table("stages").select("pipeline", "stage", "position", "kind", "probability")
-    # Only pipelines the stages table does not describe are inferred; with a full stages table the
-    # engine prunes everything below to an empty scan.
+    # Only pipelines the stages table does not describe are inferred; when it describes every pipeline of
+    # the deals, nothing is (a scan of the deals' pipelines instead of one of every stage change).
+    pipelines = tables.table("deals").select("pipeline").distinct()
+    if not run(tables, pipelines.filter(~pipelines.pipeline.isin(declared.pipeline)).limit(1)):
+        return declared
     if underneath(tables, "derived", False):  # the stage changes with their deal's facts, kept by the import
         visits = tables.table("stage_visits").select(
             "deal_id", "stage", "entered_at", "pipeline", "status", "created_at"

@@ -18,21 +18,23 @@ from salesvelocity.metrics.stages import stage_visits
 
 
 def deal_stage_durations(tables: Tables, by: str | None = None) -> ir.Table:
-    """Per deal and open-kind stage: completed ``days`` (summed visits) and ``last_exit`` (timestamp)."""
+    """Per deal and open-kind stage: ``group``, ``pipeline``, ``stage``, ``position``, completed ``days``
+    (summed visits) and ``last_exit`` (timestamp). The deal's id is left out: nothing downstream needs it,
+    and without it the shared table is far smaller."""
 
     def build() -> ir.Table:
         visits = stage_visits(tables, by)
         done = visits.filter(visits.kind == "open", visits.days.notnull())
         # Grouping by the two keys and carrying the deal's other facts (one value per deal: min() picks it on
         # every engine) is cheaper than grouping by all.
-        return done.group_by(["deal_id", "stage"]).agg(
+        spans = done.group_by(["deal_id", "stage"]).agg(
             group=done.group.min(),
-            status=done.status.min(),
             pipeline=done.pipeline.min(),
             position=done.position.min(),
             days=done.days.sum(),
             last_exit=done.exited_at.max(),
         )
+        return spans.select("group", "pipeline", "stage", "position", "days", "last_exit")
 
     return memoised(tables, f"deal_stage_durations:{by}", build)
 
