@@ -51,6 +51,7 @@ def test_a_value_without_a_faithful_text_makes_the_expression_uncacheable():
 def test_compiled_sql_is_read_back_from_disk_in_a_new_process(monkeypatch, tmp_path):
     monkeypatch.setenv("SALESVELOCITY_CACHE_DIR", str(tmp_path))
     sqlcache.folder.cache_clear()
+    store_module._COMPILED.clear()  # nothing compiled earlier in this process
     try:
         with sv.connect(":memory:") as store:
             expr = sales_velocity(store, Window.of(date(2026, 1, 1), date(2026, 4, 1)), by="team")
