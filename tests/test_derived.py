@@ -115,12 +115,20 @@ def test_the_report_from_kept_visits_equals_the_report_computed_from_stage_chang
     assert any(kept.sections[n].num_rows for n in ("funnel", "time_in_stage", "aging"))
 
 
-def test_rebuild_command_restores_visits_edited_away(tmp_path, company):
-    path = tmp_path / "sv.duckdb"
+def damaged(path, company, damage: str) -> list[tuple]:
+    """A demo database file, its visits as loaded, then ``damage`` (SQL) done to it by hand."""
     with sv.connect(path) as store:
         load_demo(store, company)
         before = visits(store)
-        store.sql("DELETE FROM stage_visits WHERE deal_id IN (SELECT deal_id FROM deals WHERE status = 'won')")
+        store.sql(damage)
+        return before
+
+
+def test_rebuild_command_restores_visits_edited_away(tmp_path, company):
+    path = tmp_path / "sv.duckdb"
+    gone = "DELETE FROM stage_visits WHERE deal_id IN (SELECT deal_id FROM deals WHERE status = 'won')"
+    before = damaged(path, company, gone)
+    with sv.connect(path, create=False) as store:
         assert len(visits(store)) < len(before)
     done = CliRunner().invoke(app, ["--db", str(path), "rebuild"])
     assert done.exit_code == 0, done.output
@@ -131,11 +139,11 @@ def test_rebuild_command_restores_visits_edited_away(tmp_path, company):
 
 def test_a_schema_5_database_gets_its_visits_on_opening(tmp_path, company):
     path = tmp_path / "old.duckdb"
-    with sv.connect(path) as store:
-        load_demo(store, company)
-        before = visits(store)
-        store.sql("DROP TABLE stage_visits")
-        store.set_meta("schema_version", "5")
+    before = damaged(
+        path,
+        company,
+        "DROP TABLE stage_visits; UPDATE _salesvelocity_meta SET value = '5' WHERE key = 'schema_version'",
+    )
     with sv.connect(path, create=False) as store:
         assert store.schema_version() == 6
         assert visits(store) == before
