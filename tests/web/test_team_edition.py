@@ -382,6 +382,11 @@ def test_pages_fit_phone_and_desktop(server, browser, who, path, width):  # noqa
     page.goto(base + path)
     page.wait_for_load_state("networkidle")
     problems = page.evaluate(PROBLEMS)
+    for _ in range(6):  # plotly may still be laying a chart out on a busy machine: only lasting problems count
+        if not problems:
+            break
+        page.wait_for_timeout(500)
+        problems = page.evaluate(PROBLEMS)
     page.close()
     assert problems == []
 
