@@ -48,12 +48,10 @@ def rebuild(store) -> None:
 
 
 def refresh(store, touched: str | None) -> None:
-    """Recompute the derived rows of the deals listed by the query ``touched`` (one column, ``deal_id``).
-
-    ``None`` means every deal. Deals gone from ``deals`` lose their rows; a large share is rebuilt whole.
+    """Recompute the derived rows of the deals listed by the query ``touched`` (one column, ``deal_id``;
+    None: no deal was touched). Deals gone from ``deals`` lose their rows; a large share is rebuilt whole.
     """
     if touched is None:
-        rebuild(store)
         return
     store.sql(f'CREATE TEMP TABLE "_sv_touched" AS SELECT DISTINCT deal_id FROM ({touched}) AS t')
     try:

@@ -71,13 +71,13 @@ def upsert(store: Store, table: str, staging: str, compared: bool = True) -> Non
     store.sql(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM "{staging}" WHERE _change <> \'unchanged\'')
 
 
-def touched_deals(staged: dict[str, str], counts: dict[str, TableCounts]) -> str:
+def touched_deals(staged: dict[str, str], counts: dict[str, TableCounts]) -> str | None:
     """A query of the deal ids whose row or stage changes this import adds or changes (for the derived
-    tables); rows found unchanged are left out."""
+    tables; None when there are none); rows found unchanged are left out."""
     parts = []
     for table in ("deals", "stage_changes"):
         if table not in staged or not (counts[table].new or counts[table].updated):
             continue
         changed = " WHERE _change <> 'unchanged'" if counts[table].compared else ""
         parts.append(f'SELECT deal_id FROM "{staged[table]}"{changed}')
-    return " UNION ALL ".join(parts) or "SELECT NULL AS deal_id WHERE false"
+    return " UNION ALL ".join(parts) or None
