@@ -91,15 +91,28 @@ def test_a_pulse_answer_waits_for_a_reader_and_is_kept(demo_db):
     count = "SELECT count(*) FROM pulse_responses"
     (before,) = people.sql(count).fetchone()
     people.close()
-    holder = _hold(demo_db, 2)
-    done = subprocess.run(
+    holder = _hold(demo_db, 60)
+    answer = subprocess.Popen(
         _command(demo_db, "pulse", "answer", "--person", person, "--question", "support", "--score", "4"),
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
-    holder.wait()
-    assert done.returncode == 0, done.stderr
-    assert "in use by another program; waiting up to 30 s" in done.stderr
+    try:
+        # The reader lets go only once the writer says it waits: however slow the machine is to start the
+        # command, it meets the held file.
+        said = ""
+        while line := answer.stderr.readline():
+            said += line
+            if "waiting" in line:
+                break
+    finally:
+        holder.kill()
+        holder.wait()
+    out, rest = answer.communicate(timeout=120)
+    assert answer.returncode == 0, said + rest
+    assert "in use by another program; waiting up to 30 s" in said
+    assert "answer recorded" in out
     with duckdb.connect(str(demo_db), read_only=True) as con:
         assert con.sql(count).fetchone()[0] == before + 1
 
