@@ -23,6 +23,9 @@ from salesvelocity.schema import DERIVED
 #: Derived table → the canonical tables it is computed from.
 SOURCES: dict[str, tuple[str, ...]] = {"stage_visits": ("deals", "stage_changes")}
 
+#: ``refresh``'s word for "every stored deal is new" (a first import): rebuilt whole, nothing to list.
+EVERY_DEAL = "every deal"
+
 #: Above this share of the stored deals, recomputing every row is cheaper than deleting and re-adding some.
 WHOLE_SHARE = 0.3
 
@@ -49,9 +52,13 @@ def rebuild(store) -> None:
 
 def refresh(store, touched: str | None) -> None:
     """Recompute the derived rows of the deals listed by the query ``touched`` (one column, ``deal_id``;
-    None: no deal was touched). Deals gone from ``deals`` lose their rows; a large share is rebuilt whole.
+    None: no deal was touched; ``EVERY_DEAL``: all of them). Deals gone from ``deals`` lose their rows; a
+    large share is rebuilt whole.
     """
     if touched is None:
+        return
+    if touched == EVERY_DEAL:
+        rebuild(store)
         return
     store.sql(f'CREATE TEMP TABLE "_sv_touched" AS SELECT DISTINCT deal_id FROM ({touched}) AS t')
     try:

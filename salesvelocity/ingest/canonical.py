@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from salesvelocity.derived import EVERY_DEAL
 from salesvelocity.schema import TABLES
 from salesvelocity.store import Store
 
@@ -73,7 +74,10 @@ def upsert(store: Store, table: str, staging: str, compared: bool = True) -> Non
 
 def touched_deals(staged: dict[str, str], counts: dict[str, TableCounts]) -> str | None:
     """A query of the deal ids whose row or stage changes this import adds or changes (for the derived
-    tables; None when there are none); rows found unchanged are left out."""
+    tables; None when there are none; ``EVERY_DEAL`` when the deals table was empty, so every stored deal is
+    new); rows found unchanged are left out."""
+    if "deals" in staged and not counts["deals"].compared:
+        return EVERY_DEAL
     parts = []
     for table in ("deals", "stage_changes"):
         if table not in staged or not (counts[table].new or counts[table].updated):

@@ -290,8 +290,8 @@ def _parse_csv(path: Path, raw: bytes, delimiter: str | None) -> pa.Table:
         table = pacsv.read_csv(
             io.BytesIO(raw),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1 + skip, block_size=1 << 24),
-            # Values with line breaks need quotes; without any quote the parser may split work across threads.
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=b'"' in raw),
+            # Only a quoted value with a line break keeps the parser from splitting the file across threads.
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=_quoted_line_break(raw)),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
                 null_values=[""],
@@ -314,6 +314,25 @@ def _parse_csv(path: Path, raw: bytes, delimiter: str | None) -> pa.Table:
     rows = pa.array(range(2 + skip, table.num_rows + 2 + skip), type=pa.int64())
     # The separator travels with the table: conventions use it as evidence, without reading the file again.
     return table.append_column(ROW_COLUMN, rows).replace_schema_metadata({DELIMITER_KEY: delimiter})
+
+
+def _quoted_line_break(raw: bytes, step: int = 1 << 24) -> bool:
+    """Whether a line break falls inside a quoted value: a line end preceded by an odd number of quotes
+    (a doubled quote inside a value counts two, so parity holds). Vectorised: a few ms per MB, less than
+    the threads save."""
+    if b'"' not in raw:
+        return False
+    import numpy as np
+
+    quotes_before = 0
+    for start in range(0, len(raw), step):
+        chunk = np.frombuffer(raw, np.uint8, count=min(step, len(raw) - start), offset=start)
+        quotes = np.flatnonzero(chunk == ord('"'))
+        ends = np.flatnonzero(chunk == ord("\n"))
+        if ((np.searchsorted(quotes, ends) + quotes_before) & 1).any():
+            return True
+        quotes_before += len(quotes)
+    return False
 
 
 def _unterminated_quote(raw: bytes, delimiter: str) -> int | None:

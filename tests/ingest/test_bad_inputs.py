@@ -517,6 +517,30 @@ def test_a_mixed_encoding_file_keeps_its_names(base_db, tmp_path):
     assert names == {"Zoë"}
 
 
+def test_a_line_break_in_a_quoted_value_is_found_across_chunks():
+    """The reader splits a file across threads only when no quoted value holds a line break."""
+    from salesvelocity.ingest.files import _quoted_line_break
+
+    header = b'"Date entered ""Won""",b\n'  # quotes in the header only (HubSpot): safe to split
+    assert not _quoted_line_break(header + b"1,2\n" * 50, step=7)
+    assert not _quoted_line_break(header + b'"a ""quoted"" word",2\n' * 20, step=5)
+    late = header + b"1,2\n" * 50 + b'"two\nlines",3\n'
+    assert _quoted_line_break(late, step=7) and _quoted_line_break(late)
+
+
+def test_a_large_file_with_a_late_multi_line_value_keeps_every_row(base_db, tmp_path):
+    db = tmp_path / "case.duckdb"
+    shutil.copy(base_db, db)
+    rows = [[f"d{i}", "A1", "2026-01-10T00:00:00Z", "open", "Proposal", "1", ""] for i in range(30_000)]
+    rows[-2][4] = "Pro\nposal"
+    path = tmp_path / "deals.csv"
+    path.write_bytes(deal_csv(*rows).replace(b",stage,", b',"stage",', 1))  # a quoted header name too
+    with sv.connect(db) as store:
+        result = import_paths(store, [path])
+        stage = store.sql("SELECT stage FROM deals WHERE deal_id = 'd29998'").fetchone()[0]
+    assert result.tables["deals"].read == 30_000 and stage == "Pro\nposal"
+
+
 # -- hypothesis: random cells in a deals file, random mapping documents ------------------------------
 cell = st.one_of(
     st.text(max_size=12),
