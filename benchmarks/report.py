@@ -5,10 +5,13 @@
 1. Builds (once, cached in benchmarks/out/) the demo company as a DuckDB file.
 2. Times ``build_report`` (every section of `salesvelocity report`, run in DuckDB) in a child process
    that also reports its peak memory (ru_maxrss).
-3. Times a straightforward pandas implementation of the same metrics (tables already loaded into
-   DataFrames; loading is not counted, which favours pandas) and checks both give the same numbers.
+3. Times a hand-written DuckDB SQL implementation of the same metrics (report_sql.py, a whole process
+   reading the canonical tables) and a straightforward pandas one (tables already loaded into
+   DataFrames; loading is not counted, which favours pandas), and checks all three give the same numbers.
+4. Times `salesvelocity report --format json` as whole processes for three windows.
 
-Targets (design.md §8): ≤ 3 s, ≥ 10× faster than pandas, peak memory ≤ 2 GB. The machine is a shared
+Targets (design.md §8, issue 14): ≤ 3 s, ≤ 1.5× the hand-written SQL, ≥ 10× faster than pandas, peak
+memory ≤ 2 GB. The machine is a shared
 2-core box: figures vary by ±20 % from run to run.
 """
 
@@ -223,6 +226,7 @@ def main() -> None:
         ("2000-01-01 – 2100-01-01", ["--from", "2000-01-01", "--to", "2100-01-01"]),
     ):
         whole[label] = whole_process(path, window, max(args.runs, 2))
+    hand, hand_seconds = hand_sql(path, engine["window"], args.runs)
     with sv.connect(path, create=False) as con:
         frames = {
             n: con.raw.sql(f'SELECT * FROM "{n}"').df() for n in ("deals", "people", "stages", "stage_changes", "leads")
@@ -233,6 +237,7 @@ def main() -> None:
     reference = pandas_report(frames, start, end)
     pandas_seconds = time.perf_counter() - t0
     problems = [m for key in reference for m in same(engine[key], reference[key], key)]
+    hand_problems = [m for key in reference for m in same(engine[key], hand[key], key)]
     print(f"data: {counts['deals']:,} deals, {counts['stage_changes']:,} stage changes, {counts['leads']:,} leads")
     print(f"window: {start:%Y-%m-%d} – {end:%Y-%m-%d}")
     print(
@@ -243,12 +248,35 @@ def main() -> None:
     print("same numbers:", "yes" if not problems else f"NO ({len(problems)} differ)")
     for line in problems[:20]:
         print("  ", line)
+    warm = whole["default window (90 days)"]["warm"]
+    print(
+        f"hand-written DuckDB SQL, same metrics, whole process: {hand_seconds:.2f} s (median of {args.runs}); "
+        f"`report` (every section, warm) is {warm / hand_seconds:.1f}× that (target <= 1.5×); same numbers: "
+        + ("yes" if not hand_problems else f"NO ({len(hand_problems)} differ)")
+    )
+    for line in hand_problems[:20]:
+        print("  ", line)
     print("whole process, `salesvelocity report --format json` (first run: no compiled SQL kept yet):")
     for label, found in whole.items():
         print(
             f"  {label:26} first {found['cold']:5.2f} s, then {found['warm']:5.2f} s (median); "
             f"peak memory {found['peak_mb']:,.0f} MB"
         )
+
+
+def hand_sql(path: Path, window: list[str], runs: int) -> tuple[dict, float]:
+    """report_sql.py as a whole process (python + duckdb + its queries): its figures and median time."""
+    seconds, out = [], ""
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, str(Path(__file__).parent / "report_sql.py"), str(path), *window],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        seconds.append(time.perf_counter() - t0)
+    return json.loads(out), sorted(seconds)[len(seconds) // 2]
 
 
 def sv_span(path: Path) -> tuple[str, str]:
