@@ -211,6 +211,7 @@ def connect(location: str, create: bool = True, read_only: bool = False) -> Stor
         read_only=read_only,
         wait=found.lock_wait_seconds,
         on_wait=lambda message: err.print(message, highlight=False, markup=False),
+        memory_limit=found.memory_limit,
     )
 
 
@@ -742,7 +743,9 @@ def export(
     from salesvelocity.store import connect as open_database
 
     found = settings()
-    store = open_database(found.db, create=False, read_only=True, wait=found.lock_wait_seconds)  # UTC, as stored
+    store = open_database(  # UTC, as stored
+        found.db, create=False, read_only=True, wait=found.lock_wait_seconds, memory_limit=found.memory_limit
+    )
     try:
         view = view_of(store).detail()
         tables = {name: store.execute(view.table(name)) for name in LOAD_ORDER if name not in NOT_EXPORTED}
@@ -816,6 +819,13 @@ def _is_demo(store: Store) -> bool:
     return bool(store.sql("SELECT count(*) FROM _salesvelocity_meta WHERE key = 'demo'").fetchone()[0])
 
 
+def _say(exc: SalesVelocityError) -> None:
+    err.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True, markup=True)
+    if exc.hint:
+        err.print(f"[yellow]hint:[/] {escape(exc.hint)}", highlight=False, soft_wrap=True, markup=True)
+    sys.exit(1)
+
+
 def main() -> None:
     """Entry point: user mistakes become one clear message and exit code 1; --debug shows the traceback."""
     from salesvelocity.writing import private_files
@@ -827,16 +837,17 @@ def main() -> None:
     except SalesVelocityError as exc:
         if debug:
             raise
-        err.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True, markup=True)
-        if exc.hint:
-            err.print(f"[yellow]hint:[/] {escape(exc.hint)}", highlight=False, soft_wrap=True, markup=True)
-        sys.exit(1)
+        _say(exc)
     except KeyboardInterrupt:
         err.print("interrupted: nothing half-written was kept", highlight=False)
         sys.exit(130)
     except Exception as exc:  # the one catch-all: anything else is a bug, said plainly, traceback on --debug
         if debug:
             raise
+        if type(exc).__name__ == "OutOfMemoryException":  # duckdb's, not imported here (start-up time)
+            from salesvelocity.store import memory_error
+
+            _say(memory_error(exc, settings().memory_limit))
         err.print(f"[bold red]error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}", markup=True, highlight=False)
         err.print(
             "[yellow]hint:[/] this is not a mistake of yours that salesvelocity knows how to explain; run the same "

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     lock_wait_seconds: float = Field(
         30.0, ge=0, description="how long a command waits while another one holds the DuckDB file"
     )
+    memory_limit: str | None = Field(
+        None,
+        description="memory DuckDB may hold for queries before it spills to disk, e.g. 8GB "
+        "[default: 3GB, or 80% of the machine's memory when that is less]",
+    )
     pulse_min_respondents: int = Field(5, ge=3, description="k: pulse results need at least k respondents")
     pulse_key_file: str = Field(
         "salesvelocity-pulse.key",
@@ -55,6 +60,16 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"[A-Z]{3}", code):
             raise ValueError(f"{value!r} is not a currency code; use three letters such as EUR, USD or GBP")
         return code
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _memory_size(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        size = value.strip().replace(" ", "")
+        if not re.fullmatch(r"\d+(\.\d+)?([KMGT]i?B)", size, flags=re.IGNORECASE):
+            raise ValueError(f"{value!r} is not a memory size; write it like 512MB, 3GB or 16GiB")
+        return size.upper().replace("IB", "iB")
 
     @field_validator("timezone")
     @classmethod

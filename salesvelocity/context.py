@@ -53,7 +53,12 @@ class Context:
 
         settings = settings or load_settings()
         store = connect(
-            settings.db, create=False, timezone=settings.timezone, read_only=True, wait=settings.lock_wait_seconds
+            settings.db,
+            create=False,
+            timezone=settings.timezone,
+            read_only=True,
+            wait=settings.lock_wait_seconds,
+            memory_limit=settings.memory_limit,
         )
         try:
             return cls.of(store, settings, person, role, **period)

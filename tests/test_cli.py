@@ -27,8 +27,11 @@ def _walk(group, prefix=()):
 COMMANDS = {" ".join(path): command for path, command in _walk(get_command(app))}
 
 
-def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "salesvelocity.cli", *args], capture_output=True, text=True, cwd=cwd)
+def run(*args: str, cwd=None, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "salesvelocity.cli", *args], capture_output=True, text=True, cwd=cwd, env=env
+    )
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
@@ -222,3 +225,11 @@ def test_times_recorded_from_the_cli_are_utc_whatever_the_shell_zone(tmp_path, s
     with duckdb.connect(db, read_only=True) as con:
         stamps = con.sql("SELECT raised_at FROM obstacles UNION ALL SELECT given_at FROM recognitions").fetchall()
     assert stamps and all(abs((utc_now - s).total_seconds()) < 600 for (s,) in stamps), (stamps, utc_now)
+
+
+def test_too_little_memory_is_one_clear_message_naming_the_setting(demo_db):
+    for limit in ("1MB", "4MB"):  # too little to open the file; too little for the report's queries
+        done = run("--db", str(demo_db), "report", "--format", "json", env_extra={"SALESVELOCITY_MEMORY_LIMIT": limit})
+        assert done.returncode == 1, done.stderr
+        assert f"more memory than it may use ({limit})" in done.stderr and "memory_limit" in done.stderr
+        assert "Traceback" not in done.stderr and "damaged" not in done.stderr

@@ -105,3 +105,35 @@ def test_remembering_runs_an_equal_expression_once_and_a_transaction_forgets(sto
             store.sql("INSERT INTO teams VALUES ('T3', 'Three', NULL)")
         assert store.value(store.table("teams").count()) == 3  # a transaction forgets what was remembered
     assert store.value(store.table("teams").count()) == 3
+
+
+def _memory_setting(con) -> str:
+    return con.sql("SELECT current_setting('memory_limit')").fetchone()[0]
+
+
+def test_duckdb_keeps_under_its_memory_ceiling(tmp_path):
+    from salesvelocity.store import DEFAULT_MEMORY_LIMIT_BYTES, default_memory_limit
+
+    path = tmp_path / "m.duckdb"
+    with sv.connect(path, memory_limit="512MB") as con:
+        assert _memory_setting(con) == "488.2 MiB"  # 512 × 1000² bytes, as DuckDB shows it
+    with sv.connect(path, read_only=True) as con:  # the default, read-only too
+        assert (
+            _memory_setting(con)
+            == duckdb.connect(config={"memory_limit": default_memory_limit()})
+            .sql("SELECT current_setting('memory_limit')")
+            .fetchone()[0]
+        )
+    assert int(default_memory_limit().removesuffix("MiB")) * 1024**2 <= DEFAULT_MEMORY_LIMIT_BYTES
+
+
+@pytest.mark.parametrize(("given", "kept"), [("3GB", "3GB"), (" 16 gib", "16GiB"), ("512mb", "512MB")])
+def test_memory_limit_setting_reads_sizes(monkeypatch, given, kept):
+    monkeypatch.setenv("SALESVELOCITY_MEMORY_LIMIT", given)
+    assert load_settings().memory_limit == kept
+
+
+def test_a_memory_limit_that_is_not_a_size_is_refused(monkeypatch):
+    monkeypatch.setenv("SALESVELOCITY_MEMORY_LIMIT", "lots")
+    with pytest.raises(ConfigError, match="not a memory size"):
+        load_settings()
