@@ -451,7 +451,9 @@ def _open_duckdb(
 
     deadline = time.monotonic() + wait
     told = False
-    limit = memory_limit or default_memory_limit()
+    # An in-memory database (a PostgreSQL import's scratch copy) holds its tables in that memory: capped
+    # only when asked, or a large copy would fail where it fits in the machine.
+    limit = memory_limit or (default_memory_limit() if location != ":memory:" else None)
     config = {**DUCKDB_CONFIG, **({"memory_limit": limit} if limit else {})}
     while True:
         try:

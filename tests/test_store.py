@@ -125,6 +125,8 @@ def test_duckdb_keeps_under_its_memory_ceiling(tmp_path):
             .fetchone()[0]
         )
     assert int(default_memory_limit().removesuffix("MiB")) * 1024**2 <= DEFAULT_MEMORY_LIMIT_BYTES
+    with sv.connect(":memory:") as con:  # a scratch copy lives in its memory: DuckDB's own ceiling
+        assert _memory_setting(con) == _memory_setting(duckdb.connect())
 
 
 @pytest.mark.parametrize(("given", "kept"), [("3GB", "3GB"), (" 16 gib", "16GiB"), ("512mb", "512MB")])
