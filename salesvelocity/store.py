@@ -401,6 +401,7 @@ def _rewrite(store: Store) -> Store:
     previous = os.umask(0o077)
     try:
         con = duckdb.connect(config=DUCKDB_CONFIG)
+        _quiet(con)
         con.execute(f"ATTACH '{_sql_path(path)}' AS old_db (READ_ONLY)")
         con.execute(f"ATTACH '{_sql_path(fresh)}' AS new_db")
         con.execute("COPY FROM DATABASE old_db TO new_db")
@@ -411,6 +412,7 @@ def _rewrite(store: Store) -> Store:
     os.replace(fresh, path)
     Path(f"{path}.wal").unlink(missing_ok=True)
     backend = ibis.duckdb.connect(str(path), **DUCKDB_CONFIG)
+    _quiet(backend.con)
     backend.con.execute("SET TimeZone = 'UTC'")
     return Store(backend, str(path), store.zone)
 
@@ -443,6 +445,12 @@ def default_memory_limit() -> str | None:
     return f"{min(DEFAULT_MEMORY_LIMIT_BYTES, int(machine * 0.8)) // 1024**2}MiB"
 
 
+def _quiet(con) -> None:
+    """No DuckDB progress bar: it prints to standard output, into a report's JSON or CSV when a statement
+    runs longer than 2 s (a 10M-deal report). Our commands show their own progress on standard error."""
+    con.execute("SET enable_progress_bar = false")
+
+
 def _open_duckdb(
     location: str, read_only: bool, wait: float, on_wait, memory_limit: str | None = None
 ) -> DuckDBBackend:
@@ -457,7 +465,9 @@ def _open_duckdb(
     config = {**DUCKDB_CONFIG, **({"memory_limit": limit} if limit else {})}
     while True:
         try:
-            return ibis.duckdb.connect(location, read_only=read_only, **config)
+            backend = ibis.duckdb.connect(location, read_only=read_only, **config)
+            _quiet(backend.con)
+            return backend
         except Exception as exc:  # duckdb raises IOException for locked or corrupt files
             first = str(exc).splitlines()[0]
             locked = "lock" in first.lower()

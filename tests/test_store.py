@@ -139,3 +139,13 @@ def test_a_memory_limit_that_is_not_a_size_is_refused(monkeypatch):
     monkeypatch.setenv("SALESVELOCITY_MEMORY_LIMIT", "lots")
     with pytest.raises(ConfigError, match="not a memory size"):
         load_settings()
+
+
+def test_duckdb_prints_no_progress_bar(tmp_path):
+    """DuckDB draws its bar on standard output after 2 s of a statement: inside a report's JSON or CSV."""
+    path = tmp_path / "q.duckdb"
+    for options in ({}, {"read_only": True}):
+        with sv.connect(path, **options) as con:
+            assert con.sql("SELECT current_setting('enable_progress_bar')").fetchone()[0] is False
+    with sv.connect(":memory:") as con:
+        assert con.sql("SELECT current_setting('enable_progress_bar')").fetchone()[0] is False
