@@ -13,7 +13,16 @@ from datetime import date, datetime
 import ibis
 import ibis.expr.types as ir
 
-from salesvelocity.metrics.common import ALL_TIME, Tables, Window, as_datetime, days_between, memoised
+from salesvelocity.metrics.common import (
+    ALL_TIME,
+    Tables,
+    Window,
+    as_datetime,
+    days_between,
+    memoised,
+    quantiles,
+    spread_quantiles,
+)
 from salesvelocity.metrics.stages import stage_visits
 from salesvelocity.metrics.time_in_stage import deal_stage_durations
 
@@ -24,11 +33,11 @@ def stage_thresholds(tables: Tables, as_of: datetime) -> ir.Table:
     def build() -> ir.Table:
         spans = deal_stage_durations(tables)
         spans = spans.filter(spans.last_exit < as_of)
-        return spans.group_by(["pipeline", "stage"]).agg(
-            history=spans.count().cast("int64"),
-            p85_days=spans.days.quantile(0.85),
-            p95_days=spans.days.quantile(0.95),
+        named = {"p85_days": 0.85, "p95_days": 0.95}
+        stats = spans.group_by(["pipeline", "stage"]).agg(
+            history=spans.count().cast("int64"), _q=quantiles(spans.days, named)
         )
+        return spread_quantiles(stats, "_q", named)
 
     return memoised(tables, f"stage_thresholds:{as_of.isoformat()}", build)
 

@@ -13,8 +13,17 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from salesvelocity.metrics.common import ALL_TIME, Tables, Window, memoised
+from salesvelocity.metrics.common import ALL_TIME, Tables, Window, memoised, quantiles, spread_quantiles
 from salesvelocity.metrics.stages import stage_visits
+
+QUANTILES = {
+    "p05_days": 0.05,
+    "p25_days": 0.25,
+    "p50_days": 0.5,
+    "p75_days": 0.75,
+    "p85_days": 0.85,
+    "p95_days": 0.95,
+}
 
 
 def deal_stage_durations(tables: Tables, by: str | None = None) -> ir.Table:
@@ -39,17 +48,7 @@ def time_in_stage(tables: Tables, window: Window = ALL_TIME, by: str | None = No
     """Distribution of completed time in each stage, per group and pipeline."""
     spans = deal_stage_durations(tables, by)
     spans = spans.filter(window.contains(spans.last_exit))
-    return (
-        spans.group_by(["group", "pipeline", "stage", "position"])
-        .agg(
-            deals=spans.count().cast("int64"),
-            mean_days=spans.days.mean(),
-            p05_days=spans.days.quantile(0.05),
-            p25_days=spans.days.quantile(0.25),
-            p50_days=spans.days.quantile(0.5),
-            p75_days=spans.days.quantile(0.75),
-            p85_days=spans.days.quantile(0.85),
-            p95_days=spans.days.quantile(0.95),
-        )
-        .order_by(["group", "pipeline", "position"])
+    stats = spans.group_by(["group", "pipeline", "stage", "position"]).agg(
+        deals=spans.count().cast("int64"), mean_days=spans.days.mean(), _q=quantiles(spans.days, QUANTILES)
     )
+    return spread_quantiles(stats, "_q", QUANTILES).order_by(["group", "pipeline", "position"])
