@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from salesvelocity.metrics.common import ALL_TIME, Tables, Window, days_between
+from salesvelocity.metrics.common import ALL_TIME, Tables, Window, days_between, quantiles, spread_quantiles
 from salesvelocity.metrics.win_rate import closed_deals
 
 
@@ -25,10 +25,8 @@ def won_cycles(tables: Tables, window: Window, by: str | None) -> ir.Table:
 def cycle_length(tables: Tables, window: Window = ALL_TIME, by: str | None = None) -> ir.Table:
     """Mean, median and P85 cycle length per group, in days."""
     won = won_cycles(tables, window, by)
-    return won.group_by("group").agg(
-        won=won.count().cast("int64"),
-        cycle_mean_days=won.cycle_days.mean(),
-        cycle_median_days=won.cycle_days.quantile(0.5),
-        cycle_p85_days=won.cycle_days.quantile(0.85),
-        cycle_p95_days=won.cycle_days.quantile(0.95),
+    named = {"cycle_median_days": 0.5, "cycle_p85_days": 0.85, "cycle_p95_days": 0.95}
+    stats = won.group_by("group").agg(
+        won=won.count().cast("int64"), cycle_mean_days=won.cycle_days.mean(), _q=quantiles(won.cycle_days, named)
     )
+    return spread_quantiles(stats, "_q", named)

@@ -15,9 +15,19 @@ import ibis
 import ibis.expr.types as ir
 
 from salesvelocity.errors import MetricError
-from salesvelocity.metrics.common import ALL, ALL_TIME, UNKNOWN, Tables, Window, check_grouping
+from salesvelocity.metrics.common import (
+    ALL,
+    ALL_TIME,
+    UNKNOWN,
+    Tables,
+    Window,
+    check_grouping,
+    quantiles,
+    spread_quantiles,
+)
 
 LEAD_GROUPINGS = ("team", "person", "source")
+QUANTILES = {"p50_minutes": 0.5, "p85_minutes": 0.85, "p95_minutes": 0.95}
 BANDS = (("share_0_5", 0, 5), ("share_5_15", 5, 15), ("share_15_60", 15, 60), ("share_60_plus", 60, None))
 
 
@@ -52,11 +62,10 @@ def speed_to_lead(tables: Tables, window: Window = ALL_TIME, by: str | None = No
     result = leads.group_by("group").agg(
         leads=n.cast("int64"),
         touched=leads.minutes.count().cast("int64"),
-        p50_minutes=leads.minutes.quantile(0.5),
-        p85_minutes=leads.minutes.quantile(0.85),
-        p95_minutes=leads.minutes.quantile(0.95),
+        _q=quantiles(leads.minutes, QUANTILES),
         **bands,
     )
+    result = spread_quantiles(result, "_q", QUANTILES)
     result = result.mutate(never_touched=result.leads - result.touched)
     result = result.mutate(share_never=result.never_touched.cast("float64") / result.leads)
     return result.select(
