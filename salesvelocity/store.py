@@ -411,8 +411,7 @@ def _rewrite(store: Store) -> Store:
     os.chmod(fresh, 0o600)
     os.replace(fresh, path)
     Path(f"{path}.wal").unlink(missing_ok=True)
-    backend = ibis.duckdb.connect(str(path), **DUCKDB_CONFIG)
-    _quiet(backend.con)
+    backend = _open_duckdb(str(path), False, 0, None)  # the one way a file is opened: ceiling, no bar
     backend.con.execute("SET TimeZone = 'UTC'")
     return Store(backend, str(path), store.zone)
 
@@ -599,7 +598,8 @@ def connect(
 
 def memory_error(exc: Exception, limit: str | None) -> StoreError:
     """DuckDB's OutOfMemoryException said plainly: which ceiling, and the setting that raises it."""
-    shown = limit or f"{default_memory_limit()}, the default"
+    default = default_memory_limit()
+    shown = limit or (f"{default}, the default" if default else "DuckDB's default")
     detail = str(exc).splitlines()[0] if str(exc) else "out of memory"
     return StoreError(
         f"the database needed more memory than it may use ({shown}) and could not spill the rest to disk: {detail}",
