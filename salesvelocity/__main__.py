@@ -1,5 +1,5 @@
 """`python -m salesvelocity` runs the command line."""
 
-from salesvelocity.cli import main
+from salesvelocity.launch import main
 
 main()

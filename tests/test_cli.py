@@ -233,3 +233,21 @@ def test_too_little_memory_is_one_clear_message_naming_the_setting(demo_db):
         assert done.returncode == 1, done.stderr
         assert f"more memory than it may use ({limit})" in done.stderr and "memory_limit" in done.stderr
         assert "Traceback" not in done.stderr and "damaged" not in done.stderr
+
+
+def test_version_answers_before_the_command_line_loads():
+    """`--version` alone is answered by the entry point without Typer or Rich; with other options the full
+    command line answers it the same way."""
+    probe = (
+        "import sys; sys.argv = ['salesvelocity', '--version']\n"
+        "from salesvelocity.launch import main; main()\n"
+        "print(sorted(m for m in ('typer', 'rich', 'ibis', 'duckdb') if m in sys.modules))"
+    )
+    quick = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    from salesvelocity import __version__
+
+    assert quick.stdout.splitlines() == [f"salesvelocity {__version__}", "[]"]
+    full = subprocess.run(
+        [sys.executable, "-m", "salesvelocity", "--debug", "--version"], capture_output=True, text=True
+    )
+    assert full.returncode == 0 and full.stdout.strip() == f"salesvelocity {__version__}"
