@@ -355,12 +355,7 @@ def compiled(backend, expr: ibis.Expr, pretty: bool = False) -> str:
     if sql is None:
         from salesvelocity import sqlcache  # kept on disk between runs, by a fingerprint of the expression
 
-        print_ = sqlcache.fingerprint(expr.op(), backend.name, pretty)
-        sql = sqlcache.read(print_) if print_ else None
-        if sql is None:
-            sql = backend.compile(expr, pretty=pretty)
-            if print_:
-                sqlcache.write(print_, sql)
+        sql = sqlcache.compiled(backend, expr, pretty)
         if len(_COMPILED) >= _COMPILED_MAX:
             _COMPILED.clear()
         _COMPILED[key] = sql

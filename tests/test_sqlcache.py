@@ -1,19 +1,24 @@
 """Compiled SQL kept between runs (salesvelocity.sqlcache): the same expression in another process finds it,
-a different one never does, and the cache can be turned off."""
+a different one never does, the same report on another day is filled in from a template, and the cache can
+be turned off."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import date
 
+import ibis.expr.operations as ops
 import pytest
 
 import salesvelocity as sv
 from salesvelocity import sqlcache
 from salesvelocity import store as store_module
+from salesvelocity.demo import generate, load_demo
 from salesvelocity.metrics import Window, sales_velocity
 from salesvelocity.metrics.series import period_series
+from salesvelocity.report.build import build_report
 
 PRINT = """
 import sys
@@ -79,3 +84,93 @@ def test_the_cache_can_be_turned_off(monkeypatch, setting):
         assert sqlcache.read("ab" * 20) is None
     finally:
         sqlcache.folder.cache_clear()
+
+
+@pytest.fixture
+def cache_here(monkeypatch, tmp_path):
+    monkeypatch.setenv("SALESVELOCITY_CACHE_DIR", str(tmp_path))
+    sqlcache.folder.cache_clear()
+    store_module._COMPILED.clear()
+    yield tmp_path
+    sqlcache.folder.cache_clear()
+    store_module._COMPILED.clear()
+
+
+def _same(a, b) -> bool:
+    """Equal, but for the last bits of sums that DuckDB takes in parallel."""
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return isinstance(b, list | tuple) and len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == pytest.approx(b, rel=1e-12, nan_ok=True)
+    return a == b
+
+
+def _of_that_day(table) -> bool:
+    return isinstance(table, ops.InMemoryTable) or table.name.startswith("_sv_memo_")
+
+
+def test_the_report_on_another_day_is_filled_in_from_templates_and_agrees_with_a_fresh_compile(cache_here, monkeypatch):
+    """Compiling costs seconds; another day's report differs only in its days, so it is not compiled again —
+    and its SQL and every figure are those of a fresh compile (the SQL may be laid out differently)."""
+    with sv.connect(":memory:") as store:
+        load_demo(store, generate(400, 3, date(2026, 12, 1)))
+        compiles = []
+        compile_ = store.backend.compile
+
+        def counted(expr, **kwargs):
+            if expr.op().__class__.__name__ != "Alias":  # a literal compiled alone to learn its SQL
+                compiles.append(expr)
+            return compile_(expr, **kwargs)
+
+        monkeypatch.setattr(store.backend, "compile", counted)
+        build_report(store, today=date(2026, 12, 1))
+        first = len(compiles)
+        assert any("slot" in p.read_text() for p in cache_here.glob("*.sql"))
+        compiles.clear()
+        store_module._COMPILED.clear()
+        again = build_report(store, today=date(2026, 10, 20))
+        # compiled again: only expressions over another day's period spine (an in-memory table of its days)
+        # or over a part computed for that day (a temporary table named by a digest of its SQL)
+        assert first > 20 and len(compiles) < first / 4
+        assert all(
+            any(_of_that_day(t) for t in expr.op().find((ops.InMemoryTable, ops.DatabaseTable))) for expr in compiles
+        )
+
+        monkeypatch.setenv("SALESVELOCITY_CACHE_DIR", "off")
+        sqlcache.folder.cache_clear()
+        store_module._COMPILED.clear()
+        fresh = build_report(store, today=date(2026, 10, 20))
+    words = lambda sql: re.sub(r"\s+", " ", sql).replace("( ", "(").replace(" )", ")")  # noqa: E731
+    assert again.sql.keys() == fresh.sql.keys()
+    assert all(words(again.sql[k]) == words(fresh.sql[k]) for k in fresh.sql)
+    for name, table in fresh.sections.items():
+        assert _same(again.sections[name].to_pylist(), table.to_pylist()), name
+    assert _same(again.over_time.model_dump(), fresh.over_time.model_dump())
+
+
+def test_a_template_is_kept_only_when_every_day_can_be_written_back_with_certainty():
+    day = "MAKE_DATE(2026, 9, 3)"
+    sql = f"SELECT * FROM t WHERE d >= {day} AND e < MAKE_DATE(2026, 12, 1)"
+    template = sqlcache.make_template(sql, [day, "MAKE_DATE(2026, 12, 1)"], ["t", "d", "e"])
+    assert sqlcache.fill(template, ["MAKE_DATE(2025, 1, 2)", "MAKE_DATE(2025, 4, 2)"]) == (
+        "SELECT * FROM t WHERE d >= MAKE_DATE(2025, 1, 2) AND e < MAKE_DATE(2025, 4, 2)"
+    )
+    assert sqlcache.fill(template, ["MAKE_DATE(2025, 1, 2)"]) is None  # another number of days: not this one
+    assert sqlcache.make_template(sql, [day, "MAKE_DATE(2027, 1, 1)"], []) is None  # one is not written as such
+    assert sqlcache.make_template(sql, [day], [f"account {day}"]) is None  # a text of the query holds one
+    assert sqlcache.make_template("SELECT MAKE_DATE(2026, 9, 30)", ["MAKE_DATE(2026, 9, 3)"], []) is None
+
+
+def test_a_value_that_reads_like_a_day_is_never_replaced(cache_here):
+    """A text value (an account name, say) that holds exactly what a day's literal compiles to stays as it is,
+    on every day."""
+    with sv.connect(":memory:") as store:
+        for month in (1, 2):
+            deals = store.table("deals")
+            named = f"MAKE_DATE(2026, {month}, 1)"
+            expr = deals.filter(deals.account == named, deals.created_at >= date(2026, month, 1)).count()
+            sql = store_module.compiled(store.backend, expr)
+            assert sql.count(named) == 2
+            store_module._COMPILED.clear()
