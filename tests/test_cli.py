@@ -280,3 +280,18 @@ def test_the_command_ends_without_module_teardown_but_with_its_exit_code_and_all
     for code, expected in (("3", 3), ("bye", 1)):
         ended = subprocess.run([sys.executable, "-c", probe, code], capture_output=True, text=True)
         assert ended.returncode == expected and "handler ran" in ended.stdout and "unflushed" in ended.stdout
+
+
+def test_the_servers_upload_folder_is_removed_when_it_stops():
+    """Uploaded exports (customer data) wait in a private folder for the admin's confirmation; it goes with the
+    process, also when the entry point ends it without module teardown."""
+    probe = (
+        "from salesvelocity.web import imports\n"
+        "(imports._root / 'deals.csv').write_text('deal_id\\n1\\n')\n"
+        "print(imports._root, flush=True)\n"
+        "from salesvelocity.launch import leave\n"
+        "leave(0)\n"
+    )
+    ended = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    folder = ended.stdout.strip()
+    assert folder and not os.path.exists(folder)

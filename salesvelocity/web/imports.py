@@ -2,11 +2,13 @@
 
 The same import path as `salesvelocity import` (``ingest.import_paths``): the upload is kept in a private
 folder under a random id while the admin looks at the dry run; confirming imports exactly those files.
-Uploads are dropped after UPLOAD_HOURS or once imported (the quarantine file stays until then).
+Uploads are dropped after UPLOAD_HOURS or once imported (the quarantine file stays until then), and all of
+them when the server stops.
 """
 
 from __future__ import annotations
 
+import atexit
 import secrets
 import shutil
 import tempfile
@@ -29,6 +31,7 @@ SOURCES = ("", "canonical", "salesforce", "hubspot", "pipedrive")
 UPLOAD_HOURS = 1
 SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet", ".xes", ".gz", ".json", ".toml")
 _root = Path(tempfile.mkdtemp(prefix="salesvelocity-uploads-"))
+atexit.register(shutil.rmtree, _root, True)  # uploads (customer data) never outlive the server
 _uploads: dict[str, tuple[float, Path, dict]] = {}
 
 
