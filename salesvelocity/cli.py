@@ -1,7 +1,5 @@
 """The `salesvelocity` command: a thin layer over the library (every command calls a public function)."""
 
-from __future__ import annotations
-
 import os
 import sys
 from datetime import date, timedelta
@@ -137,12 +135,12 @@ def settings():
     return found
 
 
-def open_store(create: bool = False, write: bool = False) -> Store:
+def open_store(create: bool = False, write: bool = False) -> "Store":
     """The configured database: read-only (shared with other readers) unless the command writes."""
     return connect(settings().db, create=create, read_only=not (create or write))
 
 
-def context(write: bool = False, create: bool = False, **period: date | None) -> Context:
+def context(write: bool = False, create: bool = False, **period: date | None) -> "Context":
     """The command's context: the configured database (read-only unless the command records something) as
     the person of `--as` sees it (everything without it), with the window or day asked for."""
     from salesvelocity.context import Context
@@ -155,14 +153,14 @@ def context(write: bool = False, create: bool = False, **period: date | None) ->
         raise
 
 
-def view_of(store: Store) -> ScopedStore:
+def view_of(store: "Store") -> "ScopedStore":
     """An open store as the person of `--as` sees it."""
     from salesvelocity.scope import ADMIN, ScopedStore, actor_for
 
     return ScopedStore.of(store, actor_for(store, str(_state["as"])) if _state.get("as") else ADMIN)
 
 
-def deliver(result: Result, fmt: Format, output: Path | None = None, force: bool = False, **options: object) -> None:
+def deliver(result: "Result", fmt: Format, output: Path | None = None, force: bool = False, **options: object) -> None:
     """Render ``result`` in ``fmt`` (see ``salesvelocity.renderers``) to the terminal, ``output`` or stdout."""
     from salesvelocity import renderers
 
@@ -187,7 +185,7 @@ def deliver(result: Result, fmt: Format, output: Path | None = None, force: bool
         _emit(text, output, found.what, force)
 
 
-def _import_store(dry_run: bool) -> Store:
+def _import_store(dry_run: bool) -> "Store":
     """The store to import into; a dry run against a database that does not exist yet leaves no file."""
     from salesvelocity.store import parse_url
 
@@ -199,7 +197,7 @@ def _import_store(dry_run: bool) -> Store:
     return connect(location, create=True)
 
 
-def connect(location: str, create: bool = True, read_only: bool = False) -> Store:
+def connect(location: str, create: bool = True, read_only: bool = False) -> "Store":
     """Open ``location`` with the reporting time zone of the settings, waiting while another command holds it."""
     from salesvelocity.store import connect as open_database
 
@@ -215,7 +213,7 @@ def connect(location: str, create: bool = True, read_only: bool = False) -> Stor
     )
 
 
-def progress() -> Progress:
+def progress() -> "Progress":
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     return Progress(
@@ -815,7 +813,7 @@ def _emit(text: str, output: Path | None, what: str, force: bool = False) -> Non
         _write(text, output, what, force)
 
 
-def _is_demo(store: Store) -> bool:
+def _is_demo(store: "Store") -> bool:
     return bool(store.sql("SELECT count(*) FROM _salesvelocity_meta WHERE key = 'demo'").fetchone()[0])
 
 

@@ -2,8 +2,6 @@
 
 Each is a thin layer over a service (``salesvelocity.services``) and the renderer registry."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """The team edition's commands: `serve` and `user` (registered on the main app)."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 
