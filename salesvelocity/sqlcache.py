@@ -13,8 +13,9 @@ its name and schema (not the connection it came from); an in-memory table is its
 digest of its rows (``metrics.common.small_table``). The versions of salesvelocity, Ibis and sqlglot,
 the dialect and the layout are part of the key.
 
-Day and timestamp literals are left out of the key: the file holds the SQL with a numbered marker where
-each stood, and the SQL is written back with the expression's own days (see "templates" below). So the
+Day and timestamp literals, and the names of tables made for one report, are left out of the key: the
+file holds the SQL with a numbered marker where each stood, and the SQL is written back with the
+expression's own days and names (see "templates" below). So the
 report of a new day, or of another window, is not compiled again (on the empty database the first report of
 a day took 2.5 s more than the next).
 
@@ -78,10 +79,16 @@ def fingerprint(node, dialect: str, pretty: bool) -> str | None:
 
 
 def _is_moment(x) -> bool:
-    """A day or timestamp literal with a value: the one kind of value a template leaves open."""
-    from ibis.expr.operations import Literal
+    """What a template leaves open: a day or timestamp literal with a value, or a table made for one report
+    whose name carries a digest of its content — a part materialised by the store (``_sv_memo_…``, named by
+    its SQL, so by its days) or a small in-memory table (``_sv_mem_…``: a period spine, named by its rows)."""
+    from ibis.expr.operations import DatabaseTable, InMemoryTable, Literal
 
-    return isinstance(x, Literal) and x.value is not None and (x.dtype.is_date() or x.dtype.is_timestamp())
+    if isinstance(x, Literal):
+        return x.value is not None and (x.dtype.is_date() or x.dtype.is_timestamp())
+    if isinstance(x, DatabaseTable):
+        return x.name.startswith("_sv_memo_")
+    return isinstance(x, InMemoryTable) and x.name.startswith("_sv_mem_")
 
 
 def _digest(node, dialect: str, pretty: bool, slots: dict | None, strings: list[str]) -> str:
@@ -102,7 +109,8 @@ def _digest(node, dialect: str, pretty: bool, slots: dict | None, strings: list[
                     if in_set:
                         raise _NoTemplate
                     slot = slots.setdefault(x, len(slots))
-                    known = done[id(x)] = f"slot {slot}: {x.dtype!r}".encode()
+                    shape = repr(x.dtype) if hasattr(x, "dtype") else value(x.schema)  # a table: its columns
+                    known = done[id(x)] = f"slot {slot}: {type(x).__name__} {shape!r}".encode()
                     return known
                 h = hashlib.blake2b(type(x).__qualname__.encode(), digest_size=20)
                 for name, arg in zip(x.__argnames__, x.__args__, strict=True):
@@ -133,13 +141,15 @@ def _digest(node, dialect: str, pretty: bool, slots: dict | None, strings: list[
 
 
 # -- templates: one file serves every window -------------------------------------------------------------
-# The same report on another day differs only in its day and timestamp literals (the window, "as of"), and
-# compiling it again costs seconds. So the file keeps the SQL with each such literal replaced by a marker
-# of its slot, and a later expression of the same shape gets the SQL with its own literals written in.
+# The same report on another day differs only in its day and timestamp literals (the window, "as of") and in
+# the tables made for that day (a period spine, a materialised part, named by digests of their content);
+# compiling it again costs seconds. So the file keeps the SQL with each of those replaced by a marker of
+# its slot, and a later expression of the same shape gets the SQL with its own days and names written in.
 #
 # A template is kept only when the substitution is certain: every literal's SQL (compiled alone, the way
 # the dialect writes it anywhere: ``MAKE_DATE(2026, 9, 3)``) occurs in the query, no literal's SQL occurs
-# inside another's, and no text of the expression (a name, a string value) contains one — so a marker can
+# inside another's, no text of the expression (a name, a string value) contains one, and the template
+# filled with far-off days equals the compiler's own SQL for those days (``_proven``) — so a marker can
 # only stand where a literal stood. Otherwise the expression is cached by its exact values, as before.
 
 _MARK = re.compile("\x00slot (\\d+)\x00")
@@ -153,7 +163,7 @@ def compiled(backend, expr, pretty: bool) -> str:
     strings: list[str] = []
     try:
         key = _digest(node, backend.name, pretty, slots, strings)
-        texts = [_literal_sql(backend, literal) for literal in slots]
+        texts = [_slot_sql(backend, node) for node in slots]
         if None in texts:
             raise _NoTemplate
     except Uncacheable:
@@ -173,7 +183,7 @@ def compiled(backend, expr, pretty: bool) -> str:
             return sql
     sql = backend.compile(expr, pretty=pretty)
     template = make_template(sql, texts, strings)
-    if template is not None:
+    if template is not None and _proven(backend, expr, pretty, template, list(slots)):
         write(key, template)
     return sql
 
@@ -200,14 +210,46 @@ def fill(template: str, texts: list[str]) -> str | None:
     return _MARK.sub(lambda m: texts[int(m.group(1))], template)
 
 
-_LITERALS: dict[tuple, str | None] = {}
+def _proven(backend, expr, pretty: bool, template: str, nodes: list) -> bool:
+    """Whether the template gives what the compiler gives for other days: the expression is compiled once more
+    with each literal moved to a far-off day of its own (1901 onwards) and each table renamed, and that SQL
+    must equal the template filled with those days and names. A marker that stood where no slot stood (a
+    constant that happens to read like a day) would get the far-off day there and fail the proof. Done once
+    per template, when it is written."""
+    import datetime as dt
+
+    from ibis.expr.operations import Literal
+
+    if not nodes:
+        return True
+    moved = {}
+    for i, node in enumerate(nodes):
+        if not isinstance(node, Literal):
+            moved[node] = node.copy(name=f"_sv_proof_{i}")
+            continue
+        day = dt.date(1901, 1, 1) + dt.timedelta(days=37 * i + 1)
+        value = day if node.dtype.is_date() else dt.datetime(day.year, day.month, day.day, 1, 2, 3)
+        moved[node] = Literal(value, node.dtype)
+    texts = [_slot_sql(backend, node) for node in moved.values()]
+    if None in texts:
+        return False
+    other = backend.compile(expr.op().replace(moved).to_expr(), pretty=pretty)
+    filled = fill(template, texts)
+    return filled is not None and "".join(filled.split()) == "".join(other.split())
 
 
-def _literal_sql(backend, literal) -> str | None:
-    """How ``backend`` writes ``literal`` (an Ibis Literal op) in SQL: it compiles the literal alone."""
-    key = (backend.name, literal)
+_LITERALS: dict[tuple, str | None] = {}  # (dialect, literal) → its SQL
+
+
+def _slot_sql(backend, node) -> str | None:
+    """How ``backend`` writes ``node`` in SQL: a table by its quoted name, a literal as compiled alone."""
+    from ibis.expr.operations import Literal
+
+    if not isinstance(node, Literal):
+        return f'"{node.name}"'
+    key = (backend.name, node)
     if key not in _LITERALS:
-        alone = backend.compile(literal.to_expr().name("v"))
+        alone = backend.compile(node.to_expr().name("v"))
         found = re.fullmatch(r'\s*SELECT\s+(.+?)\s+AS\s+"v"\s*', alone, flags=re.DOTALL)
         if len(_LITERALS) > 1000:
             _LITERALS.clear()
