@@ -163,19 +163,13 @@ def compiled(backend, expr, pretty: bool) -> str:
     strings: list[str] = []
     try:
         key = _digest(node, backend.name, pretty, slots, strings)
-        texts = [_slot_sql(backend, node) for node in slots]
+        texts = [_slot_sql(backend, slot) for slot in slots]
         if None in texts:
             raise _NoTemplate
     except Uncacheable:
         return backend.compile(expr, pretty=pretty)
     except _NoTemplate:
-        exact = fingerprint(node, backend.name, pretty)
-        sql = read(exact) if exact else None
-        if sql is None:
-            sql = backend.compile(expr, pretty=pretty)
-            if exact:
-                write(exact, sql)
-        return sql
+        return _exact(backend, expr, pretty)
     kept = read(key)
     if kept is not None:
         sql = fill(kept, texts)
@@ -185,6 +179,19 @@ def compiled(backend, expr, pretty: bool) -> str:
     template = make_template(sql, texts, strings)
     if template is not None and _proven(backend, expr, pretty, template, list(slots)):
         write(key, template)
+        return sql
+    return _exact(backend, expr, pretty, sql)  # not provable: kept by its exact values, compiled no more
+
+
+def _exact(backend, expr, pretty: bool, sql: str | None = None) -> str:
+    """``expr``'s SQL under its exact fingerprint: read back, or ``sql`` (compiled if not given) kept."""
+    exact = fingerprint(expr.op(), backend.name, pretty)
+    found = read(exact) if exact else None
+    if found is not None:
+        return found
+    sql = sql if sql is not None else backend.compile(expr, pretty=pretty)
+    if exact:
+        write(exact, sql)
     return sql
 
 
