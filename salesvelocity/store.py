@@ -336,8 +336,16 @@ class FrameResults:
 
 
 #: DuckDB settings for every connection: never fetch or load extensions behind the user's back (a SQLite
-#: or Postgres file given by mistake must not make DuckDB download code).
-DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+#: or Postgres file given by mistake must not make DuckDB download code). A database file created here
+#: uses the storage format of DuckDB 1.5 (the oldest version the package accepts) instead of DuckDB's
+#: default of 1.0: its text compression (DICT_FSST) writes text columns about 35 % faster for files of
+#: the same size (3.8M stage visits: 2.2–2.7 s against 3.4–4.1 s, 84 MB against 86 MB). A file keeps the
+#: format it was created with, so existing databases are unchanged.
+DUCKDB_CONFIG = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "storage_compatibility_version": "v1.5.0",
+}
 
 
 #: SQL compiled lately, by expression. Compiling a report's expressions costs more than running them on a
