@@ -670,8 +670,9 @@ def _placeholders(spec: TableSpec) -> set[str]:
     }
 
 
-def _text(column: str) -> str:
-    return f"NULLIF(trim(CAST({q(column)} AS VARCHAR)), '')"
+def _text(column: str, clean: frozenset[str] = frozenset()) -> str:
+    """A cell as text, NULL when empty; a ``clean`` column is that already."""
+    return q(column) if column in clean else f"NULLIF(trim(CAST({q(column)} AS VARCHAR)), '')"
 
 
 def _status_words(expr: str) -> str:
@@ -683,13 +684,20 @@ def _status_words(expr: str) -> str:
     )
 
 
-def _value_sql(table: str, column: str, col: ColumnSpec, conv: Conventions, likely: dict | None = None) -> str:
+def _value_sql(
+    table: str,
+    column: str,
+    col: ColumnSpec,
+    conv: Conventions,
+    likely: dict | None = None,
+    clean: frozenset[str] = frozenset(),
+) -> str:
     kind = TABLES[table].column(column).type
     if col.value is not None and col.column is None:
         return lit(col.value)
-    expr = _text(col.column) if col.column else "NULL::VARCHAR"
+    expr = _text(col.column, clean) if col.column else "NULL::VARCHAR"
     if col.fallbacks:
-        expr = f"COALESCE({expr}, {', '.join(_text(f) for f in col.fallbacks)})"
+        expr = f"COALESCE({expr}, {', '.join(_text(f, clean) for f in col.fallbacks)})"
     if col.values:
         cases = " ".join(f"WHEN {lit(k.lower())} THEN {lit(v)}" for k, v in col.values.items())
         fallback = lit(col.default) if col.default is not None else expr
@@ -697,7 +705,7 @@ def _value_sql(table: str, column: str, col: ColumnSpec, conv: Conventions, like
     elif col.infer == "status":
         expr = _status_words(expr)
     if col.won_flag or col.lost_flag or col.closed_flag:
-        truthy = lambda c: f"coalesce(lower({_text(c)}) IN ({', '.join(lit(w) for w in TRUE_WORDS)}), false)"  # noqa: E731
+        truthy = lambda c: f"coalesce(lower({_text(c, clean)}) IN ({', '.join(lit(w) for w in TRUE_WORDS)}), false)"  # noqa: E731
         won = truthy(col.won_flag) if col.won_flag else "false"
         lost = truthy(col.lost_flag) if col.lost_flag else "false"
         # The flags decide where they can; otherwise the words of the stage (if a column is given).
@@ -729,51 +737,51 @@ def _table_sql(
     spec: TableSpec, view: str, label: str, headers: list[str], conv: Conventions, likely: dict | None = None
 ) -> str | None:
     table = TABLES[spec.table]
-    status_spec = spec.columns.get("status")
-    status_sql = _value_sql(spec.table, "status", status_spec, conv, likely) if status_spec else None
     source = view
     stage_expr = None
+    clean: frozenset[str] = frozenset()  # columns of ``source`` that are trimmed text already
     if spec.unpivot:
         stage_headers = [(h, m.group("stage").strip()) for h, m in matching_headers(spec, headers)]
         if not stage_headers:
             return None
-        # One scan of the file: DuckDB's UNPIVOT turns the stage columns into (header, value) rows, the other
-        # columns ride along; a UNION of one SELECT per stage column would read the file once per stage.
-        # Stage columns get positional names, so a column the spec also reads (and any header's case) is safe.
+        # One scan of the file: each row's stage cells become a list beside the list of their stages, and the
+        # two lists unnest together into (stage, value) rows; the other columns ride along. Cells are
+        # trimmed once per file row (not once per stage), and empty ones dropped before anything else.
         used = {c.lower() for col in spec.columns.values() for c in col.sources()}
         used |= {spec.skip[0].lower()} if spec.skip else set()
-        kept = ", ".join(q(h) for h in [ROW_COLUMN, *headers] if h == ROW_COLUMN or h.lower() in used)
-        spread = [f"_sv_stage_{i}" for i in range(len(stage_headers))]
-        stages = ", ".join(f"CAST({q(h)} AS VARCHAR) AS {n}" for (h, _s), n in zip(stage_headers, spread, strict=True))
+        kept = [h for h in headers if h != ROW_COLUMN and h.lower() in used]
+        riding = "".join(f", {_text(h)} AS {q(h)}" for h in kept)
+        names = ", ".join(lit(s) for _h, s in stage_headers)
+        cells = ", ".join(_text(h) for h, _s in stage_headers)
         source = (
-            f"(UNPIVOT (SELECT {kept}, {stages} FROM {view}) ON {', '.join(spread)} "
-            f"INTO NAME {UNPIVOT_NAME} VALUE {UNPIVOT_VALUE})"
+            f"(SELECT * FROM (SELECT {ROW_COLUMN}{riding}, unnest([{names}]) AS {UNPIVOT_NAME}, "
+            f"unnest([{cells}]) AS {UNPIVOT_VALUE} FROM {view}) WHERE {UNPIVOT_VALUE} IS NOT NULL)"
         )
-        whens = " ".join(f"WHEN {lit(n)} THEN {lit(s)}" for (_h, s), n in zip(stage_headers, spread, strict=True))
-        stage_expr = f"CASE {UNPIVOT_NAME} {whens} END"
+        clean = frozenset([*kept, UNPIVOT_VALUE])
+        stage_expr = UNPIVOT_NAME
         guesses = [g for g in ((likely or {}).get(h) for h, _s in stage_headers) if g]
         likely = {**(likely or {}), UNPIVOT_VALUE: max(sorted(set(guesses)), key=guesses.count) if guesses else None}
+    status_spec = spec.columns.get("status")
+    status_sql = _value_sql(spec.table, "status", status_spec, conv, likely, clean) if status_spec else None
     cols = []
     for column in table.column_names:
         col = spec.columns.get(column)
         if spec.unpivot and column == spec.unpivot.into:
-            expr = _value_sql(spec.table, column, ColumnSpec(column=UNPIVOT_VALUE), conv, likely)
+            expr = _value_sql(spec.table, column, ColumnSpec(column=UNPIVOT_VALUE), conv, likely, clean)
         elif spec.unpivot and column == "stage" and col is None:
             expr = stage_expr
         elif col is None:
             expr = "NULL::VARCHAR"
         else:
-            expr = _value_sql(spec.table, column, col, conv, likely)
+            expr = _value_sql(spec.table, column, col, conv, likely, clean)
             if col.when_status and status_sql:
                 allowed = ", ".join(lit(s) for s in col.when_status)
                 expr = f"CASE WHEN {status_sql} IN ({allowed}) THEN {expr} END"
         cols.append(f"{expr} AS {q(column)}")
     where = []
-    if spec.unpivot:
-        where.append(f"{_text(UNPIVOT_VALUE)} IS NOT NULL")
     if spec.skip:
         values = ", ".join(lit(v.lower()) for v in spec.skip[1])
-        where.append(f"coalesce(lower({_text(spec.skip[0])}), '') NOT IN ({values})")
+        where.append(f"coalesce(lower({_text(spec.skip[0], clean)}), '') NOT IN ({values})")
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     sql = f"SELECT {lit(label)} AS _file, {ROW_COLUMN} AS _row, {', '.join(cols)} FROM {source}{clause}"
     key = ", ".join(q(k) for k in table.key)
