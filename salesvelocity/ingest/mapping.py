@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import itertools
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -597,7 +597,8 @@ def apply_mapping(
                     name = f"_sv_mapped_{next(_mapped)}"
                     store.sql(f"CREATE TEMP TABLE {name} AS {sql}")
                     # Resources become people as owners: a name a people file gave is kept.
-                    mode = Mode(True, frozenset({"name"})) if table == "people" else whole
+                    # Deals and stage changes are grouped by their key: one row per key already.
+                    mode = Mode(True, frozenset({"name"})) if table == "people" else replace(whole, unique=True)
                     out.setdefault(table, []).append((name, mode))
             finally:
                 store.sql(f"DROP TABLE IF EXISTS {scratch}")

@@ -54,11 +54,13 @@ class Mode:
     Whole rows (the default) are the record. A ``merge`` row (a partial update, ``--merge``) changes the
     values it has; absent and empty columns keep the known values. Its ``weak`` columns only fill gaps:
     people derived from a deal's owner column carry the owner as their name, which must not overwrite
-    the name a users file gave.
+    the name a users file gave. A ``unique`` part has one row per key by construction (an event log's
+    deals and stage changes are grouped by their key): alone in its table, it needs no duplicate check.
     """
 
     merge: bool = False
     weak: frozenset[str] = frozenset()
+    unique: bool = False
 
 
 WHOLE = Mode()
@@ -284,7 +286,10 @@ def stage_and_validate(
                 f"FROM (SELECT _file, _part, _row, {parsed} FROM {text})"
             )
             result.tables[table] = staging
-            notes, repeated = _settle_duplicates(store, table, staging, on_duplicate)
+            if len(parts) == 1 and parts[0][1].unique:
+                notes, repeated = [], False
+            else:
+                notes, repeated = _settle_duplicates(store, table, staging, on_duplicate)
             result.notes += notes
             if repeated:
                 repeated_keys.add(table)

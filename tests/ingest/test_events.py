@@ -151,3 +151,21 @@ def test_a_broken_xes_file_is_a_clear_error(store, tmp_path, content, words):
         import_paths(store, [path])
     assert "broken.xes" in str(caught.value)
     assert store.count("deals") == 0
+
+
+def test_events_repeated_within_and_across_logs_count_once(store, tmp_path):
+    """One log groups its events by case and change (no duplicate check needed); two logs in one import
+    are checked: a case written identically in both collapses to one deal and one set of changes."""
+    header, *rows = CSV_LOG.strip().splitlines()
+    first = tmp_path / "log-1.csv"
+    first.write_text("\n".join([header, *rows, rows[0]]) + "\n", encoding="utf-8")  # case 1's first event twice
+    second = tmp_path / "log-2.csv"
+    second.write_text("\n".join([header, *[r for r in rows if r.startswith("2,")]]) + "\n", encoding="utf-8")
+    mapping = Mapping.from_dict("log.toml", tomllib.loads(MAPPING))
+    result = import_paths(store, [first, second], mapping=mapping)
+    assert statuses(store) == {"won": 1, "lost": 1, "open": 1}
+    assert store.sql("SELECT count(*) FROM stage_changes WHERE deal_id = '1' AND stage = 'A_SUBMITTED'").fetchone() == (
+        1,
+    )
+    assert store.sql("SELECT count(*) FROM stage_changes WHERE deal_id = '2'").fetchone() == (2,)
+    assert any("identical to an earlier row" in note for note in result.notes)
