@@ -166,7 +166,8 @@ def deliver(result: "Result", fmt: Format, output: Path | None = None, force: bo
 
     kind = type(result).__name__
     if fmt == Format.json:
-        _emit(renderers.to_json(result), output, "JSON", force)
+        # Indented for a person at a terminal; compact for programs and files (as `gh` does): the same data.
+        _emit(renderers.to_json(result, pretty=output is None and sys.stdout.isatty()), output, "JSON", force)
         return
     found = renderers.renderer(kind, fmt.value)
     if fmt == Format.table:

@@ -107,7 +107,10 @@ def clean(value: object) -> object:
     return value
 
 
-def to_json(payload: object) -> str:
+def to_json(payload: object, pretty: bool = True) -> str:
+    """JSON text of ``payload``; ``pretty`` indents it for a reader (Python's indenting encoder is pure
+    Python: a million-deal report's 2 MB take 0.3–0.5 s that way, a tenth of that compact)."""
+
     def walk(x: object) -> object:
         if isinstance(x, dict):
             return {k: walk(v) for k, v in x.items()}
@@ -125,6 +128,8 @@ def to_json(payload: object) -> str:
             return walk(x.tolist())
         return clean(x)
 
+    if not pretty:
+        return json.dumps(walk(payload), default=_json_default, separators=(",", ":"), ensure_ascii=False)
     return json.dumps(walk(payload), default=_json_default, indent=2, ensure_ascii=False)
 
 

@@ -71,8 +71,8 @@ def renderer(kind: str, fmt: str) -> Renderer:
     return found
 
 
-def to_json(result: Result) -> str:
-    """The JSON output: the result's own dump."""
+def to_json(result: Result, pretty: bool = True) -> str:
+    """The JSON output: the result's own dump (indented when ``pretty``)."""
     from salesvelocity.output import to_json as write
 
-    return write(result.dump())
+    return write(result.dump(), pretty)

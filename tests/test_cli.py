@@ -112,6 +112,7 @@ def test_trend_json_and_table(demo_db):
     doc = json.loads(done.stdout)
     assert doc["metric"] == "cycle" and doc["groups"][0]["group"] == "T01"
     assert doc["groups"][0]["limits"]["baseline_points"] == 12
+    assert "\n" not in done.stdout.strip()  # piped: compact, for programs
     table = run("--db", str(demo_db), "trend", "--cadence", "month", "--by", "none")
     assert table.returncode == 0 and "natural limits" in table.stdout
 
@@ -295,3 +296,27 @@ def test_the_servers_upload_folder_is_removed_when_it_stops():
     ended = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     folder = ended.stdout.strip()
     assert folder and not os.path.exists(folder)
+
+
+def test_json_is_indented_at_a_terminal(demo_db):
+    """A person reading JSON in a terminal gets it indented; the same document as when piped."""
+    import pty
+
+    leader, follower = pty.openpty()
+    command = [sys.executable, "-m", "salesvelocity.cli", "--db", str(demo_db), "trend", "--metric", "cycle"]
+    child = subprocess.Popen([*command, "--format", "json"], stdout=follower, stderr=subprocess.DEVNULL)
+    os.close(follower)
+    chunks = []
+    while True:  # read as it comes: a terminal holds only a few kilobytes
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the program ended and its terminal closed: everything is read
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert child.wait(timeout=120) == 0
+    shown = b"".join(chunks).decode().replace("\r\n", "\n")
+    assert '\n  "metric": "cycle"' in shown
+    assert json.loads(shown) == json.loads(run(*command[3:], "--format", "json").stdout)
