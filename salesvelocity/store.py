@@ -7,6 +7,7 @@ a path. Metrics receive Ibis tables from ``Store.table``; nothing here computes 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -139,10 +140,29 @@ class Store:
         name = "_sv_memo_" + hashlib.blake2b(sql.encode(), digest_size=10).hexdigest()
         users = self._materialised.get(name, 0)
         if not users:
-            self.backend._run_pre_execute_hooks(expr)  # in-memory tables it reads are registered first
+            self._prepare(expr)  # in-memory tables it reads are registered first
             self.sql(f'CREATE TEMP TABLE "{name}" AS {sql}')
         self._materialised[name] = users + 1
         return self.backend.table(name)
+
+    def _prepare(self, expr: ibis.Expr) -> None:
+        """Register the in-memory tables ``expr`` reads (period spines, stage orders) before it runs.
+
+        Ibis registers them as Arrow tables, and DuckDB scans Arrow through ``pyarrow.dataset``, whose
+        import imports pandas: 0.3–0.5 s on the first spine of every command. A small table of plain
+        types becomes a temporary view over SQL ``VALUES`` instead (Ibis then skips it); anything else
+        goes Ibis's way. Ibis is pinned to 12.0, whose backends expose these hooks.
+        """
+        if self.backend.name == "duckdb":
+            from ibis.expr import operations as ops
+
+            for node in expr.op().find(ops.InMemoryTable):
+                if node not in self.backend._memtables and node.name.startswith("_sv_mem_"):
+                    values = _values_sql(node.data.to_pyarrow(node.schema))
+                    if values is not None:
+                        self.sql(f'CREATE OR REPLACE TEMP VIEW "{node.name}" AS {values}')
+                        self.backend._memtables.add(node)
+        self.backend._run_pre_execute_hooks(expr)
 
     def drop_materialised(self, table: ibis.Table) -> None:
         """Give back a table of ``materialise``; the last user drops it."""
@@ -168,9 +188,11 @@ class Store:
 
     # -- schema -----------------------------------------------------------------------------
     def schema_version(self) -> int | None:
+        # The name is written into the query, not bound: binding a Python value makes DuckDB import pandas
+        # (0.3–0.5 s, on every command that opens a database) to see whether it is a DataFrame.
         exists = self.sql(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?",
-            [META_TABLE],
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() "
+            f"AND table_name = '{META_TABLE}'"
         ).fetchone()[0]
         if not exists:
             return None
@@ -249,7 +271,9 @@ class Store:
 
     def meta(self, key: str) -> str | None:
         """A value of the metadata table (schema version, pulse key id, demo marker)."""
-        row = self.sql(f"SELECT value FROM {META_TABLE} WHERE key = ?", [key]).fetchone()
+        # Written into the query, not bound (binding imports pandas; see ``schema_version``).
+        quoted = "'" + key.replace("'", "''") + "'"
+        row = self.sql(f"SELECT value FROM {META_TABLE} WHERE key = {quoted}").fetchone()
         return row[0] if row else None
 
     def uses(self, name: str) -> bool:
@@ -266,13 +290,12 @@ class Store:
 
     def execute(self, expr: ibis.Expr):
         """Run an expression in the engine and return a pyarrow Table (small, aggregated results)."""
-        from ibis.backends.duckdb.converter import DuckDBPyArrowData
 
         def run():
             # What Ibis's to_pyarrow does, with the compiled SQL kept (see ``compiled``).
-            self.backend._run_pre_execute_hooks(expr)
+            self._prepare(expr)
             table = self.raw.sql(compiled(self.backend, expr.as_table())).to_arrow_table()
-            return expr.__pyarrow_result__(table, data_mapper=DuckDBPyArrowData)
+            return expr.__pyarrow_result__(table, data_mapper=_arrow_mapper())
 
         return self.remembered(("execute", expr.op()), run)
 
@@ -289,9 +312,7 @@ class Store:
 
         def run():
             sql = self.to_sql(expr)
-            # In-memory tables (period spines) are registered by Ibis just before execution; ibis is pinned
-            # to 12.0, whose DuckDB backend exposes this hook.
-            self.backend._run_pre_execute_hooks(expr)
+            self._prepare(expr)
             table = self.raw.sql(sql).to_arrow_table()
             return sql, table.cast(expr.schema().to_pyarrow())
 
@@ -333,6 +354,72 @@ class FrameResults:
 
     def execute_sql(self, expr: ibis.Table) -> tuple[str, object]:
         return self.to_sql(expr), self.execute(expr)
+
+
+@functools.cache
+def _arrow_mapper():
+    """How a DuckDB result becomes an Arrow table typed as its expression: Ibis's PyArrow conversion, with
+    a column or value of the null type read as nulls (as Ibis's DuckDB backend does). Ibis's own class for
+    this sits in a module that imports pandas (0.3–0.5 s at every command's first query), hence this one."""
+    import pyarrow as pa
+    from ibis.formats.pyarrow import PyArrowData
+
+    class NullsAsNulls(PyArrowData):
+        @classmethod
+        def convert_scalar(cls, scalar, dtype):
+            return pa.scalar(None) if dtype.is_null() else super().convert_scalar(scalar, dtype)
+
+        @classmethod
+        def convert_column(cls, column, dtype):
+            return pa.nulls(len(column)) if dtype.is_null() else super().convert_column(column, dtype)
+
+    return NullsAsNulls
+
+
+def _values_sql(table) -> str | None:
+    """A small Arrow table as a DuckDB query over ``VALUES`` (None: a type it does not write)."""
+    import pyarrow as pa
+
+    def sql_type(kind: pa.DataType) -> str | None:
+        if pa.types.is_string(kind):
+            return "VARCHAR"
+        if pa.types.is_integer(kind):
+            return {8: "TINYINT", 16: "SMALLINT", 32: "INTEGER", 64: "BIGINT"}[kind.bit_width]
+        if pa.types.is_floating(kind):
+            return "DOUBLE"
+        if pa.types.is_date32(kind):
+            return "DATE"
+        if pa.types.is_timestamp(kind) and kind.unit == "us" and kind.tz is None:
+            return "TIMESTAMP"
+        return None
+
+    def literal(value, kind: pa.DataType) -> str:
+        if value is None:
+            return "NULL"
+        if pa.types.is_string(kind):
+            return "'" + value.replace("'", "''") + "'"
+        if pa.types.is_integer(kind):
+            return str(int(value))
+        if pa.types.is_floating(kind):
+            return f"'{value!r}'"  # nan and inf too, as DuckDB reads them when cast
+        return f"'{value.isoformat()}'"  # a date or a naive timestamp
+
+    kinds = [f.type for f in table.schema]
+    types = [sql_type(k) for k in kinds]
+    if None in types:
+        return None
+    names = ['"' + f.name.replace('"', '""') + '"' for f in table.schema]
+    if table.num_rows == 0:
+        return (
+            "SELECT " + ", ".join(f"CAST(NULL AS {t}) AS {n}" for n, t in zip(names, types, strict=True)) + " LIMIT 0"
+        )
+    rows = ", ".join(
+        "(" + ", ".join(literal(v, k) for v, k in zip(row.values(), kinds, strict=True)) + ")"
+        for row in table.to_pylist()
+    )
+    columns = ", ".join(f"CAST(_c{i} AS {t}) AS {n}" for i, (n, t) in enumerate(zip(names, types, strict=True)))
+    aliases = ", ".join(f"_c{i}" for i in range(len(names)))
+    return f"SELECT {columns} FROM (VALUES {rows}) AS _sv_values({aliases})"
 
 
 #: DuckDB settings for every connection: never fetch or load extensions behind the user's back (a SQLite

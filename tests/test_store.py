@@ -149,3 +149,51 @@ def test_duckdb_prints_no_progress_bar(tmp_path):
             assert con.sql("SELECT current_setting('enable_progress_bar')").fetchone()[0] is False
     with sv.connect(":memory:") as con:
         assert con.sql("SELECT current_setting('enable_progress_bar')").fetchone()[0] is False
+
+
+def test_small_tables_reach_duckdb_as_written(store):
+    """Period spines and stage orders go to DuckDB as SQL (not as Arrow, which imports pandas): every value
+    comes back as PyArrow would have stored it, empty tables included."""
+    from datetime import date, datetime
+
+    import pyarrow as pa
+
+    from salesvelocity.metrics.common import small_table
+
+    schema = {"s": "string", "i": "int32", "n": "int64", "f": "float64", "d": "date", "t": "timestamp"}
+    data = {
+        "s": ["it's", None, 'a "b"', ""],
+        "i": [3, None, -7, 0],
+        "n": [2**40, None, 0, -1],
+        "f": [1.5, None, 1e-300, float("inf")],
+        "d": [date(2024, 2, 29), None, date(1969, 12, 31), date(2100, 1, 1)],
+        "t": [datetime(2024, 1, 1, 1, 2, 3, 456789), None, datetime(1960, 1, 1), datetime(2026, 12, 1)],
+    }
+    arrow_types = [pa.string(), pa.int32(), pa.int64(), pa.float64(), pa.date32(), pa.timestamp("us")]
+    expected = pa.table(data, schema=pa.schema(list(zip(data, arrow_types, strict=True))))
+    table = small_table(data, schema)
+    assert store.execute(table).equals(expected)
+    empty = small_table({c: [] for c in data}, schema)
+    assert store.execute(empty).equals(expected.slice(0, 0))
+
+
+def test_a_report_does_not_load_pandas(tmp_path):
+    """Nothing a report runs needs pandas (0.3–0.5 s to import): not the schema check, not a small table."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "demo.duckdb"
+    probe = (
+        "import sys\n"
+        "from salesvelocity.cli import main\n"
+        f"sys.argv = ['salesvelocity', '--db', {str(db)!r}, *sys.argv[1:]]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('pandas' in sys.modules, file=sys.stderr)\n"
+    )
+    made = subprocess.run(
+        [sys.executable, "-c", probe, "demo", "--deals", "300", "--as-of", "2026-12-01"], capture_output=True, text=True
+    )
+    assert made.returncode == 0, made.stderr
+    done = subprocess.run([sys.executable, "-c", probe, "report", "--format", "json"], capture_output=True, text=True)
+    assert done.returncode == 0 and '"sections"' in done.stdout, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "False"
