@@ -215,15 +215,20 @@ def fmt_number(value: object, kind: str = "number") -> str:
     return str(value)
 
 
-def rich_table(title: str, table: pa.Table, columns: list[tuple[str, str, str]], caption: str | None = None) -> Table:
-    """A Rich table from ``columns``: (result column, header, kind) with kind as in ``fmt_number``."""
+def rich_table(
+    title: str, table: pa.Table | list[dict], columns: list[tuple[str, str, str]], caption: str | None = None
+) -> Table:
+    """A Rich table of ``table`` (an Arrow table or its rows as dicts) from ``columns``: (result column,
+    header, kind) with kind as in ``fmt_number``."""
     view = Table(title=title, caption=caption, title_justify="left", caption_justify="left", expand=False)
     for _name, header, kind in columns:
         view.add_column(header, justify="left" if kind in ("text", "flag") else "right", overflow="fold")
-    for row in table.to_pylist():
+    for row in table if isinstance(table, list) else table.to_pylist():
         view.add_row(
             *(
-                fmt_number(row[name], kind) if kind != "text" else str(row[name] if row[name] is not None else NO_DATA)
+                fmt_number(row.get(name), kind)
+                if kind != "text"
+                else str(row[name] if row.get(name) is not None else NO_DATA)
                 for name, _h, kind in columns
             )
         )

@@ -194,6 +194,7 @@ def test_a_report_does_not_load_pandas(tmp_path):
         [sys.executable, "-c", probe, "demo", "--deals", "300", "--as-of", "2026-12-01"], capture_output=True, text=True
     )
     assert made.returncode == 0, made.stderr
-    done = subprocess.run([sys.executable, "-c", probe, "report", "--format", "json"], capture_output=True, text=True)
-    assert done.returncode == 0 and '"sections"' in done.stdout, done.stderr
-    assert done.stderr.strip().splitlines()[-1] == "False"
+    for shown, form in (('"sections"', "json"), ("Team health", "table")):
+        done = subprocess.run([sys.executable, "-c", probe, "report", "--format", form], capture_output=True, text=True)
+        assert done.returncode == 0 and shown in done.stdout, done.stderr
+        assert done.stderr.strip().splitlines()[-1] == "False", form

@@ -124,13 +124,11 @@ def render_team_health(report: Report, console: Console) -> None:
     health = report.health
     if health is None or not health.rows:
         return
-    import pyarrow as pa
-
     from salesvelocity.console import keep, prose
 
     view = rich_table(
         _("Team health: velocity beside empowerment"),
-        pa.Table.from_pylist(health.rows),
+        health.rows,  # rows as they are: building an Arrow table from Python values would load pandas
         [
             ("team", _("team"), "text"),
             ("velocity_index", _("velocity idx"), "ratio"),
@@ -149,7 +147,7 @@ def render_team_health(report: Report, console: Console) -> None:
         console.print(
             rich_table(
                 _("Wins nobody recognised yet (a thank-you is still welcome)"),
-                pa.Table.from_pylist(health.unrecognised[:8]),
+                health.unrecognised[:8],
                 [
                     ("deal_id", _("deal"), "text"),
                     ("owner", _("owner"), "text"),
