@@ -128,9 +128,8 @@ def to_json(payload: object, pretty: bool = True) -> str:
             return walk(x.tolist())
         return clean(x)
 
-    if not pretty:
-        return json.dumps(walk(payload), default=_json_default, separators=(",", ":"), ensure_ascii=False)
-    return json.dumps(walk(payload), default=_json_default, indent=2, ensure_ascii=False)
+    layout = {"indent": 2} if pretty else {"separators": (",", ":")}
+    return json.dumps(walk(payload), default=_json_default, ensure_ascii=False, **layout)
 
 
 def to_csv(table: pa.Table, section: str | None = None) -> str:
@@ -228,7 +227,9 @@ def rich_table(
             *(
                 fmt_number(row.get(name), kind)
                 if kind != "text"
-                else str(row[name] if row.get(name) is not None else NO_DATA)
+                else NO_DATA
+                if row.get(name) is None
+                else str(row[name])
                 for name, _h, kind in columns
             )
         )

@@ -272,8 +272,7 @@ class Store:
     def meta(self, key: str) -> str | None:
         """A value of the metadata table (schema version, pulse key id, demo marker)."""
         # Written into the query, not bound (binding imports pandas; see ``schema_version``).
-        quoted = "'" + key.replace("'", "''") + "'"
-        row = self.sql(f"SELECT value FROM {META_TABLE} WHERE key = {quoted}").fetchone()
+        row = self.sql(f"SELECT value FROM {META_TABLE} WHERE key = {_sql_text(key)}").fetchone()
         return row[0] if row else None
 
     def uses(self, name: str) -> bool:
@@ -397,7 +396,7 @@ def _values_sql(table) -> str | None:
         if value is None:
             return "NULL"
         if pa.types.is_string(kind):
-            return "'" + value.replace("'", "''") + "'"
+            return _sql_text(value)
         if pa.types.is_integer(kind):
             return str(int(value))
         if pa.types.is_floating(kind):
@@ -492,8 +491,8 @@ def _rewrite(store: Store) -> Store:
     try:
         con = duckdb.connect(config=DUCKDB_CONFIG)
         _quiet(con)
-        con.execute(f"ATTACH '{_sql_path(path)}' AS old_db (READ_ONLY)")
-        con.execute(f"ATTACH '{_sql_path(fresh)}' AS new_db")
+        con.execute(f"ATTACH {_sql_text(path)} AS old_db (READ_ONLY)")
+        con.execute(f"ATTACH {_sql_text(fresh)} AS new_db")
         con.execute("COPY FROM DATABASE old_db TO new_db")
         con.close()
     finally:
@@ -582,8 +581,9 @@ def _open_duckdb(
             ) from exc
 
 
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
+def _sql_text(value: object) -> str:
+    """``value`` (a key, a name, a path) as an SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def connect(
