@@ -37,17 +37,47 @@ class Conventions:
     timezone: str | None = None  # zone of timestamps written without an offset (default UTC)
 
 
+#: A number in E-notation, as spreadsheets write large or small values: 1.5E+06, 1,5E+06, -2e-3.
+SCIENTIFIC = r"^\s*[-+]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)[eE][-+]?[0-9]{1,3}\s*$"
+
+
 def clean_number_sql(text: str) -> str:
-    """Strip currency symbols and codes, spaces (also non-breaking) and apostrophes; keep digits, , . -"""
+    """Strip currency symbols and codes, spaces (also non-breaking) and apostrophes; keep digits, , . -
+
+    A value in E-notation keeps only its mantissa (1,5E+06 → 1,5): that is what tells its decimal mark.
+    """
+    exponent = f"regexp_replace({text}, '[eE][-+]?[0-9]+\\s*$', '')"
+    return _strip_marks(f"coalesce(CASE WHEN {_maybe_scientific(text)} THEN {exponent} END, {text})")
+
+
+def _strip_marks(text: str) -> str:
     return f"regexp_replace({text}, '[^0-9,.\\-]', '', 'g')"
 
 
+def _maybe_scientific(text: str) -> str:
+    # `contains` first: it is far cheaper than the regular expression, and few amounts have an e at all.
+    return f"((contains({text}, 'E') OR contains({text}, 'e')) AND regexp_matches({text}, {lit(SCIENTIFIC)}))"
+
+
 def number_sql(text: str, decimal: str) -> str:
-    """SQL turning a number as written into a plain decimal with a dot ('1.234,56 €' → '1234.56')."""
-    cleaned = clean_number_sql(text)
+    """SQL turning a number as written into a plain decimal with a dot ('1.234,56 €' → '1234.56').
+
+    E-notation (Excel writes 1500000 as 1.5E+06) is read as the number it stands for; one that no
+    decimal can hold is kept as written, so the validation reports it.
+    """
+    cleaned = _strip_marks(text)
     if decimal == ",":
-        return f"NULLIF(replace(replace({cleaned}, '.', ''), ',', '.'), '')"
-    return f"NULLIF(replace({cleaned}, ',', ''), '')"
+        plain = f"NULLIF(replace(replace({cleaned}, '.', ''), ',', '.'), '')"
+    else:
+        plain = f"NULLIF(replace({cleaned}, ',', ''), '')"
+    mark = "','" if decimal == "," else "'.'"
+    scientific = (
+        f"coalesce(CAST(TRY_CAST(TRY_CAST(replace(trim({text}), {mark}, '.') AS DOUBLE) "
+        f"AS DECIMAL(38, 6)) AS VARCHAR), {text})"
+    )
+    # coalesce(CASE … END, plain), not CASE … ELSE plain: DuckDB ran the cleaning twice as slowly as an ELSE
+    # branch (1M amounts: 0.85 against 0.45 s); the E-notation branch is never NULL, so the two agree.
+    return f"coalesce(CASE WHEN {_maybe_scientific(text)} THEN {scientific} END, {plain})"
 
 
 def detect_decimal(

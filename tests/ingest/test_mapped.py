@@ -85,6 +85,10 @@ def test_semicolon_windows_1252_decimal_commas_and_day_first_dates(store, tmp_pa
         ("£1,234", 1234.0),
         ("1'234.50 CHF", 1234.5),
         ("1234.5", 1234.5),
+        ("1.5E+06", 1_500_000.0),  # Excel writes large numbers in E-notation in CSV
+        ("1,5E+06", 1_500_000.0),  # ... with the decimal comma of its locale
+        ("2.25e3", 2250.0),
+        ("4.2E-01", 0.42),
     ],
 )
 def test_number_conventions(store, tmp_path, mapping, amount, expected):
@@ -94,6 +98,14 @@ def test_number_conventions(store, tmp_path, mapping, amount, expected):
     ]
     import_paths(store, [write(tmp_path / "n.csv", rows, delimiter=",", encoding="utf-8")], mapping=mapping)
     assert float(store.sql("SELECT amount FROM deals WHERE deal_id = 'A-1'").fetchone()[0]) == pytest.approx(expected)
+
+
+def test_a_number_no_amount_can_hold_is_reported_not_mangled(store, tmp_path, mapping):
+    rows = [["A-1", "Ann", "Nord", "2024-02-03", "Angebot", "1.5E+300", ""]]
+    with pytest.raises(ImportValidationError) as err:
+        import_paths(store, [write(tmp_path / "n.csv", rows, delimiter=",", encoding="utf-8")], mapping=mapping)
+    assert "1.5E+300" in str(err.value) and "Deal Value" in str(err.value)
+    assert store.count("deals") == 0
 
 
 @pytest.mark.parametrize(
