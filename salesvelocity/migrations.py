@@ -109,7 +109,15 @@ def _v5_to_v6(store: Store) -> None:
     rebuild(store)
 
 
-STEPS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6}
+def _v6_to_v7(store: Store) -> None:
+    """Stage visits say whether the deal entered the stage more than once (``revisited``)."""
+    from salesvelocity.derived import rebuild
+
+    store.sql('ALTER TABLE "stage_visits" ADD COLUMN IF NOT EXISTS "revisited" BOOLEAN')
+    rebuild(store)
+
+
+STEPS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7}
 
 
 def v1_ddl() -> list[str]:

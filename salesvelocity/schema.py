@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 #: SQL type per logical type (DuckDB and PostgreSQL spell these the same way).
 SQL_TYPES = {
@@ -18,6 +18,7 @@ SQL_TYPES = {
     "int": "INTEGER",
     "decimal": "DECIMAL(18,2)",
     "float": "DOUBLE PRECISION",
+    "boolean": "BOOLEAN",  # derived tables only: no file carries one
 }
 
 #: How a value of each type must be written in a canonical file (used in error messages).
@@ -294,6 +295,8 @@ DERIVED: dict[str, Table] = {
             _r("stage"),
             _r("entered_at", "timestamp"),
             _c("next_at", "timestamp"),
+            # the deal entered this stage more than once: only such visits need adding up per deal and stage
+            _c("revisited", "boolean"),
         ),
         key=("deal_id", "stage", "entered_at"),
     ),

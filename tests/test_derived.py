@@ -17,6 +17,7 @@ from salesvelocity.demo import generate, load_demo
 from salesvelocity.derived import rebuild
 from salesvelocity.ingest import import_paths
 from salesvelocity.report.build import build_report
+from salesvelocity.schema import SCHEMA_VERSION
 
 AS_OF = date(2026, 6, 1)
 
@@ -145,5 +146,45 @@ def test_a_schema_5_database_gets_its_visits_on_opening(tmp_path, company):
         "DROP TABLE stage_visits; UPDATE _salesvelocity_meta SET value = '5' WHERE key = 'schema_version'",
     )
     with sv.connect(path, create=False) as store:
-        assert store.schema_version() == 6
+        assert store.schema_version() == SCHEMA_VERSION
         assert visits(store) == before
+
+
+def test_a_schema_6_database_learns_which_stages_were_revisited(tmp_path, company):
+    path = tmp_path / "six.duckdb"
+    before = damaged(
+        path,
+        company,
+        "ALTER TABLE stage_visits DROP COLUMN revisited; "
+        "UPDATE _salesvelocity_meta SET value = '6' WHERE key = 'schema_version'",
+    )
+    with sv.connect(path, create=False) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert visits(store) == before
+
+
+def test_revisited_marks_every_visit_of_a_stage_entered_twice(store, tmp_path):
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "people.csv").write_text("person_id,name\nP1,Ann\n")
+    (folder / "deals.csv").write_text(
+        "deal_id,owner_id,created_at,status,stage,amount\nD1,P1,2026-01-01,open,Proposal,100\n"
+        "D2,P1,2026-01-01,open,Proposal,100\n"
+    )
+    (folder / "stage_changes.csv").write_text(
+        "deal_id,stage,entered_at\nD1,Qualify,2026-01-02\nD1,Proposal,2026-01-05\nD1,Qualify,2026-01-09\n"
+        "D1,Proposal,2026-01-12\nD1,Negotiate,2026-01-13\nD2,Qualify,2026-01-02\nD2,Proposal,2026-01-03\n"
+    )
+    import_paths(store, sorted(folder.iterdir()))
+    got = store.sql(
+        "SELECT deal_id, stage, entered_at::DATE::VARCHAR, revisited FROM stage_visits ORDER BY 1, 3"
+    ).fetchall()
+    assert [(d, s, r) for d, s, _, r in got] == [
+        ("D1", "Qualify", True),
+        ("D1", "Proposal", True),
+        ("D1", "Qualify", True),
+        ("D1", "Proposal", True),
+        ("D1", "Negotiate", False),
+        ("D2", "Qualify", False),
+        ("D2", "Proposal", False),
+    ]

@@ -127,7 +127,8 @@ def _joined_changes(tables: Tables) -> ir.Table:
     # The window runs on the narrow stage_changes before any join: the engine sorts far less payload.
     changes = tables.table("stage_changes").select("deal_id", "stage", "entered_at")
     w = ibis.window(group_by=changes.deal_id, order_by=[changes.entered_at, changes.stage])
-    changes = changes.mutate(next_at=changes.entered_at.lead().over(w))
+    # Without the kept table nobody has counted re-entries: every visit is added up with its deal's others.
+    changes = changes.mutate(next_at=changes.entered_at.lead().over(w), revisited=ibis.literal(True))
     deals = tables.table("deals").select("deal_id", "pipeline", "status", "created_at", "closed_at")
     return changes.join(deals, "deal_id")
 
@@ -148,6 +149,7 @@ def _base_visits(tables: Tables) -> ir.Table:
         entered_at=visits.entered_at,
         exited_at=exited,
         is_last=visits.next_at.isnull(),
+        revisited=visits.revisited,
     )
     return visits.mutate(
         days=ibis.ifelse(
@@ -161,7 +163,8 @@ def stage_visits(tables: Tables, by: str | None = None) -> ir.Table:
 
     Columns: ``deal_id``, ``group``, ``pipeline``, ``status``, ``created_at``, ``closed_at``, ``stage``,
     ``position``, ``kind``, ``entered_at``, ``exited_at`` (NULL for the open visit of an open deal),
-    ``days`` (completed duration, NULL for an open visit), ``is_last`` (bool).
+    ``days`` (completed duration, NULL for an open visit), ``is_last`` (bool), ``revisited`` (bool: the deal
+    entered the stage more than once — or nobody counted, without the kept table).
     When ``tables`` can cache (see ``common.Memo``), the visits are computed once per report.
     """
     if underneath(tables, "derived", False):

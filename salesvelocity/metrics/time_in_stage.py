@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from salesvelocity.metrics.common import ALL_TIME, Tables, Window, memoised, quantiles, spread_quantiles
+from salesvelocity.metrics.common import ALL_TIME, Tables, Window, memoised, quantiles, spread_quantiles, underneath
 from salesvelocity.metrics.stages import stage_visits
 
 QUANTILES = {
@@ -34,13 +34,20 @@ def deal_stage_durations(tables: Tables, by: str | None = None) -> ir.Table:
     def build() -> ir.Table:
         visits = stage_visits(tables, by)
         done = visits.filter(visits.kind == "open", visits.days.notnull())
+        columns = ["group", "pipeline", "stage", "position"]
+        # A deal's only visit to a stage is its own sum; grouping just the re-entered stages (~6 % of the
+        # demo's visits) instead of all took 0.8–1.0 s off 1.7–2.3 s on 3.9M visits (DuckDB 1.5, 2 cores).
+        once = done.filter(~done.revisited).select(*columns, "days", last_exit="exited_at")
+        again = done.filter(done.revisited)
         # The group, pipeline and position are one value per deal and stage: grouping by them too is
         # cheaper than carrying them with min() (1.27 s against 1.50 s on 3.9M visits, DuckDB 1.5).
-        spans = done.group_by(["deal_id", "stage", "group", "pipeline", "position"]).agg(
-            days=done.days.sum(), last_exit=done.exited_at.max()
+        summed = again.group_by(["deal_id", "stage", "group", "pipeline", "position"]).agg(
+            days=again.days.sum(), last_exit=again.exited_at.max()
         )
-        return spans.select("group", "pipeline", "stage", "position", "days", "last_exit")
+        return once.union(summed.select(*columns, "days", "last_exit"))
 
+    if underneath(tables, "derived", False):
+        return build()
     return memoised(tables, f"deal_stage_durations:{by}", build)
 
 
