@@ -110,10 +110,10 @@ def _v5_to_v6(store: Store) -> None:
 
 
 def _v6_to_v7(store: Store) -> None:
-    """Stage visits say whether the deal entered the stage more than once (``revisited``)."""
+    """Stage visits say whether their deal may have entered a stage more than once (``reentry``)."""
     from salesvelocity.derived import rebuild
 
-    store.sql('ALTER TABLE "stage_visits" ADD COLUMN IF NOT EXISTS "revisited" BOOLEAN')
+    store.sql('ALTER TABLE "stage_visits" ADD COLUMN IF NOT EXISTS "reentry" BOOLEAN')
     rebuild(store)
 
 

@@ -295,8 +295,9 @@ DERIVED: dict[str, Table] = {
             _r("stage"),
             _r("entered_at", "timestamp"),
             _c("next_at", "timestamp"),
-            # the deal entered this stage more than once: only such visits need adding up per deal and stage
-            _c("revisited", "boolean"),
+            # the deal may have entered one of its stages more than once (false: each of its visits is its
+            # only one in that stage), so time in stage adds up only these deals' visits per stage
+            _c("reentry", "boolean"),
         ),
         key=("deal_id", "stage", "entered_at"),
     ),

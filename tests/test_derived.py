@@ -16,6 +16,7 @@ from salesvelocity.cli import app
 from salesvelocity.demo import generate, load_demo
 from salesvelocity.derived import rebuild
 from salesvelocity.ingest import import_paths
+from salesvelocity.metrics import time_in_stage
 from salesvelocity.report.build import build_report
 from salesvelocity.schema import SCHEMA_VERSION
 
@@ -150,12 +151,12 @@ def test_a_schema_5_database_gets_its_visits_on_opening(tmp_path, company):
         assert visits(store) == before
 
 
-def test_a_schema_6_database_learns_which_stages_were_revisited(tmp_path, company):
+def test_a_schema_6_database_learns_which_deals_reenter_a_stage(tmp_path, company):
     path = tmp_path / "six.duckdb"
     before = damaged(
         path,
         company,
-        "ALTER TABLE stage_visits DROP COLUMN revisited; "
+        "ALTER TABLE stage_visits DROP COLUMN reentry; "
         "UPDATE _salesvelocity_meta SET value = '6' WHERE key = 'schema_version'",
     )
     with sv.connect(path, create=False) as store:
@@ -163,7 +164,7 @@ def test_a_schema_6_database_learns_which_stages_were_revisited(tmp_path, compan
         assert visits(store) == before
 
 
-def test_revisited_marks_every_visit_of_a_stage_entered_twice(store, tmp_path):
+def test_reentry_marks_the_visits_of_a_deal_that_enters_a_stage_twice(store, tmp_path):
     folder = tmp_path / "files"
     folder.mkdir()
     (folder / "people.csv").write_text("person_id,name\nP1,Ann\n")
@@ -176,15 +177,9 @@ def test_revisited_marks_every_visit_of_a_stage_entered_twice(store, tmp_path):
         "D1,Proposal,2026-01-12\nD1,Negotiate,2026-01-13\nD2,Qualify,2026-01-02\nD2,Proposal,2026-01-03\n"
     )
     import_paths(store, sorted(folder.iterdir()))
-    got = store.sql(
-        "SELECT deal_id, stage, entered_at::DATE::VARCHAR, revisited FROM stage_visits ORDER BY 1, 3"
-    ).fetchall()
-    assert [(d, s, r) for d, s, _, r in got] == [
-        ("D1", "Qualify", True),
-        ("D1", "Proposal", True),
-        ("D1", "Qualify", True),
-        ("D1", "Proposal", True),
-        ("D1", "Negotiate", False),
-        ("D2", "Qualify", False),
-        ("D2", "Proposal", False),
-    ]
+    got = store.sql("SELECT deal_id, bool_and(reentry), bool_or(reentry) FROM stage_visits GROUP BY 1 ORDER BY 1")
+    assert got.fetchall() == [("D1", True, True), ("D2", False, False)]
+    # Per deal and stage: D1's two visits add up (Qualify 3 + 3 days, Proposal 4 + 1), D2's Qualify is its
+    # own sum (1 day) and its Proposal is still open, so it has no time yet.
+    rows = store.execute(time_in_stage(store)).to_pylist()
+    assert {r["stage"]: (r["deals"], r["mean_days"]) for r in rows} == {"Qualify": (2, 3.5), "Proposal": (1, 5.0)}

@@ -128,7 +128,7 @@ def _joined_changes(tables: Tables) -> ir.Table:
     changes = tables.table("stage_changes").select("deal_id", "stage", "entered_at")
     w = ibis.window(group_by=changes.deal_id, order_by=[changes.entered_at, changes.stage])
     # Without the kept table nobody has counted re-entries: every visit is added up with its deal's others.
-    changes = changes.mutate(next_at=changes.entered_at.lead().over(w), revisited=ibis.literal(True))
+    changes = changes.mutate(next_at=changes.entered_at.lead().over(w), reentry=ibis.literal(True))
     deals = tables.table("deals").select("deal_id", "pipeline", "status", "created_at", "closed_at")
     return changes.join(deals, "deal_id")
 
@@ -149,7 +149,7 @@ def _base_visits(tables: Tables) -> ir.Table:
         entered_at=visits.entered_at,
         exited_at=exited,
         is_last=visits.next_at.isnull(),
-        revisited=visits.revisited,
+        reentry=visits.reentry,
     )
     return visits.mutate(
         days=ibis.ifelse(
@@ -163,8 +163,8 @@ def stage_visits(tables: Tables, by: str | None = None) -> ir.Table:
 
     Columns: ``deal_id``, ``group``, ``pipeline``, ``status``, ``created_at``, ``closed_at``, ``stage``,
     ``position``, ``kind``, ``entered_at``, ``exited_at`` (NULL for the open visit of an open deal),
-    ``days`` (completed duration, NULL for an open visit), ``is_last`` (bool), ``revisited`` (bool: the deal
-    entered the stage more than once — or nobody counted, without the kept table).
+    ``days`` (completed duration, NULL for an open visit), ``is_last`` (bool), ``reentry`` (bool: the deal
+    may have entered one of its stages more than once — always, without the kept table).
     When ``tables`` can cache (see ``common.Memo``), the visits are computed once per report.
     """
     if underneath(tables, "derived", False):
