@@ -139,26 +139,17 @@ def test_rebuild_command_restores_visits_edited_away(tmp_path, company):
         assert visits(store) == before
 
 
-def test_a_schema_5_database_gets_its_visits_on_opening(tmp_path, company):
+@pytest.mark.parametrize(
+    "version, damage",
+    [
+        (5, "DROP TABLE stage_visits"),  # before derived tables: made and filled
+        (6, "ALTER TABLE stage_visits DROP COLUMN reentry"),  # before reentry: learnt
+    ],
+)
+def test_an_older_database_gets_its_visits_on_opening(tmp_path, company, version, damage):
     path = tmp_path / "old.duckdb"
-    before = damaged(
-        path,
-        company,
-        "DROP TABLE stage_visits; UPDATE _salesvelocity_meta SET value = '5' WHERE key = 'schema_version'",
-    )
-    with sv.connect(path, create=False) as store:
-        assert store.schema_version() == SCHEMA_VERSION
-        assert visits(store) == before
-
-
-def test_a_schema_6_database_learns_which_deals_reenter_a_stage(tmp_path, company):
-    path = tmp_path / "six.duckdb"
-    before = damaged(
-        path,
-        company,
-        "ALTER TABLE stage_visits DROP COLUMN reentry; "
-        "UPDATE _salesvelocity_meta SET value = '6' WHERE key = 'schema_version'",
-    )
+    older = f"UPDATE _salesvelocity_meta SET value = '{version}' WHERE key = 'schema_version'"
+    before = damaged(path, company, f"{damage}; {older}")
     with sv.connect(path, create=False) as store:
         assert store.schema_version() == SCHEMA_VERSION
         assert visits(store) == before
