@@ -26,7 +26,7 @@ reopens a closed case. Activity lists match case-insensitively; ``*`` stands for
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from salesvelocity.errors import ConfigError
 from salesvelocity.ingest.conventions import lit, q
@@ -163,6 +163,18 @@ def _matches(expr: str, patterns: list[str] | None, words: tuple[str, ...] | Non
     return f"regexp_matches(lower({expr}), '(^|[^a-z])({'|'.join(words)})')"
 
 
+def _renamed(col, names: dict[str, str]):
+    """``col`` reading the columns ``names`` maps its source columns to."""
+    return replace(
+        col,
+        column=names.get(col.column),
+        won_flag=names.get(col.won_flag),
+        lost_flag=names.get(col.lost_flag),
+        closed_flag=names.get(col.closed_flag),
+        fallbacks=[names[f] for f in col.fallbacks] if col.fallbacks else col.fallbacks,
+    )
+
+
 def event_sql(spec: EventSpec, view: str, label: str, text, value_sql, scratch: str) -> dict[str, str]:
     """SQL per canonical table (deals, stage_changes, people) for an event log registered as ``view``.
 
@@ -177,7 +189,11 @@ def event_sql(spec: EventSpec, view: str, label: str, text, value_sql, scratch: 
 
     when_text = value_sql("stage_changes", "entered_at", ColumnSpec(column=spec.timestamp))
     resource = text(spec.resource) if spec.resource else "NULL::VARCHAR"
-    attributes = "".join(f", {value_sql('deals', c, col)} AS {q(c)}" for c, col in spec.deal.items())
+    # Case attributes are read per case, not per event: each source column's first filled text in time,
+    # then made canonical (a million events of a quarter-million cases clean a quarter of the amounts).
+    # Private names (_attr0, …): a source column may be called like a deal column ("stage", "amount").
+    sources = {s: f"_attr{i}" for i, s in enumerate(dict.fromkeys(s for c in spec.deal.values() for s in c.sources()))}
+    attributes = "".join(f", {text(s)} AS {alias}" for s, alias in sources.items())
     where = [f"{text(spec.deal_id)} IS NOT NULL"]
     if spec.skip:
         values = ", ".join(lit(v.lower()) for v in spec.skip[1])
@@ -200,7 +216,8 @@ def event_sql(spec: EventSpec, view: str, label: str, text, value_sql, scratch: 
     if spec.resource is None:
         owner = "NULL::VARCHAR"
     outcome = "arg_max(CASE WHEN is_won THEN 'won' ELSE 'lost' END, ts) FILTER (WHERE is_won OR is_lost)"
-    picked = "".join(f", arg_min({q(c)}, ts) FILTER (WHERE {q(c)} IS NOT NULL) AS {q(c)}" for c in spec.deal)
+    picked = "".join(f", arg_min({a}, ts) FILTER (WHERE {a} IS NOT NULL) AS {a}" for a in sources.values())
+    values = "".join(f", {value_sql('deals', c, _renamed(col, sources))} AS {q(c)}" for c, col in spec.deal.items())
     grouped = f"""
         SELECT case_id, min(_row) AS _row, CAST(min(ts) AS VARCHAR) AS created_at,
                coalesce({outcome}, 'open') AS status,
@@ -208,6 +225,8 @@ def event_sql(spec: EventSpec, view: str, label: str, text, value_sql, scratch: 
                arg_max(activity, ts) FILTER (WHERE {moves}) AS stage,
                coalesce({owner}, 'unassigned') AS owner_id{picked}
         FROM {scratch} GROUP BY case_id"""
+    if values:
+        grouped = f"SELECT * EXCLUDE ({', '.join(sources.values())}){values} FROM ({grouped})"
     deal_columns = []
     for column in TABLES["deals"].column_names:
         if column == "deal_id":

@@ -169,3 +169,34 @@ def test_events_repeated_within_and_across_logs_count_once(store, tmp_path):
     )
     assert store.sql("SELECT count(*) FROM stage_changes WHERE deal_id = '2'").fetchone() == (2,)
     assert any("identical to an earlier row" in note for note in result.notes)
+
+
+def test_case_attributes_are_the_first_filled_in_time_whatever_their_columns_are_called(store, tmp_path):
+    path = tmp_path / "log.csv"
+    # Rows out of time order; the attribute columns are called like deal columns ("amount", "status").
+    path.write_text(
+        "case,activity,time,amount,status\n"
+        "A,Start,2024-01-02 10:00,,gold\n"
+        "A,Offer,2024-01-01 09:00,1.5E+03,silver\n"
+        "A,Won,2024-01-03 10:00,2000,\n"
+        "B,Start,2024-01-01 10:00,,\n"
+        "B,Offer,2024-01-04 10:00,250,bronze\n"
+    )
+    mapping = """
+[events]
+deal_id = "case"
+activity = "activity"
+timestamp = "time"
+stages = ["Start", "Offer"]
+won = ["Won"]
+
+[events.deal]
+amount = "amount"
+segment = "status"
+"""
+    import_paths(store, [path], mapping=Mapping.from_dict("log", tomllib.loads(mapping)))
+    got = store.sql("SELECT deal_id, status, amount, segment, stage FROM deals ORDER BY 1").fetchall()
+    assert [(d, s, float(a), g, st) for d, s, a, g, st in got] == [
+        ("A", "won", 1500.0, "silver", "Won"),
+        ("B", "open", 250.0, "bronze", "Offer"),
+    ]
