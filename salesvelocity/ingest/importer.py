@@ -22,7 +22,7 @@ from salesvelocity.ingest.mapping import Mapping, apply_mapping, drop_mapped
 from salesvelocity.ingest.validate import MERGE, ON_DUPLICATE, WHOLE, Mode, stage_and_validate
 from salesvelocity.ingest.vendors import EXPECTED, missing_columns, recognise
 from salesvelocity.output import neutralise
-from salesvelocity.schema import LOAD_ORDER, TABLES
+from salesvelocity.schema import FORMAT_HINTS, LOAD_ORDER, TABLES
 from salesvelocity.store import Store
 from salesvelocity.writing import check_target, write_file
 
@@ -273,11 +273,22 @@ def _shorten(headers: list[str], most: int = 12) -> str:
     return ", ".join(headers[:most]) + ("…" if len(headers) > most else "")
 
 
+#: The fix for a mapped value that is no number: the canonical format's rule does not apply to an export.
+MAPPED_NUMBER_FIX = (
+    "correct the value in the export (currency marks, thousands separators and E-notation are read); "
+    'if the decimal mark was misread, set decimal = "," or "." under [options] in the mapping'
+)
+
+
 def _name_source(problem: Problem, sources: dict[str, dict[str, str]]) -> Problem:
-    """Say which source column a canonical column came from, for mapped files."""
+    """Say which source column a canonical column came from, for mapped files (and how such a value is fixed)."""
     known = sources.get(problem.file, {})
     names = [v for k, v in known.items() if problem.column and k.split(".", 1)[1] == problem.column]
-    return dataclasses.replace(problem, source=names[0]) if names else problem
+    if not names:
+        return problem
+    numbers = {FORMAT_HINTS[t] for t in ("decimal", "float", "int")}
+    fix = MAPPED_NUMBER_FIX if problem.fix in numbers else problem.fix
+    return dataclasses.replace(problem, source=names[0], fix=fix)
 
 
 def write_quarantine(

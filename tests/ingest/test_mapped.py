@@ -105,6 +105,8 @@ def test_a_number_no_amount_can_hold_is_reported_not_mangled(store, tmp_path, ma
     with pytest.raises(ImportValidationError) as err:
         import_paths(store, [write(tmp_path / "n.csv", rows, delimiter=",", encoding="utf-8")], mapping=mapping)
     assert "1.5E+300" in str(err.value) and "Deal Value" in str(err.value)
+    # The fix speaks of the export, not of the canonical format's "plain numbers with a dot".
+    assert "correct the value in the export" in str(err.value) and "plain numbers" not in str(err.value)
     assert store.count("deals") == 0
 
 
