@@ -70,9 +70,23 @@ def test_a_day_given_in_the_zone_is_stored_as_that_days_start_in_utc():
         clock.zone_name("Europe/Amsterdm")
 
 
-def test_today_is_the_zones_day():
-    # Kiritimati is UTC+14 and Niue UTC−11: at any moment their dates differ by one day.
-    assert (clock.today("Pacific/Kiritimati") - clock.today("Pacific/Niue")).days == 1
+@pytest.mark.parametrize(
+    "utc, kiritimati, niue",
+    [
+        # Kiritimati is UTC+14 and Niue UTC−11, 25 hours apart: one day between their dates for 23 hours
+        # of each UTC day, two days from 10:00 to 11:00 UTC.
+        (datetime(2026, 12, 3, 12, 0), date(2026, 12, 4), date(2026, 12, 3)),
+        (datetime(2026, 12, 3, 10, 30), date(2026, 12, 4), date(2026, 12, 2)),
+        (datetime(2026, 12, 3, 9, 59), date(2026, 12, 3), date(2026, 12, 2)),
+    ],
+)
+def test_today_is_the_zones_day(monkeypatch, utc, kiritimati, niue):
+    monkeypatch.setattr(clock, "now", lambda: utc)
+    assert (clock.today("Pacific/Kiritimati"), clock.today("Pacific/Niue"), clock.today()) == (
+        kiritimati,
+        niue,
+        utc.date(),
+    )
 
 
 def _cli(db, *args, zone=None, shell_tz=None):
