@@ -3,9 +3,10 @@
 ``stage_visits`` is the base of every stage metric: each stage change with its deal's facts (owner,
 pipeline, status, created, closed), the time the deal entered its next stage (``next_at``, NULL for
 the deal's last visit) — the ``LEAD`` window over all stage changes that a report used to sort anew on
-every run — and whether the deal may have entered one of its stages more than once (``reentry``: time in
-stage adds up only such deals' visits per stage; every other visit is its own sum). Its rows depend only on one deal's
-row and that deal's stage changes, so a write that touches some deals recomputes just their rows:
+every run — and whether the deal may have entered one of its stages more than once (``reentry``: time
+in stage adds up only such deals' visits per stage; every other visit is its own sum). Its rows depend
+only on one deal's row and that deal's stage changes, so a write that touches some deals recomputes just
+their rows:
 
 - an import, inside its transaction, for the deals it adds or changes and the deals whose stage
   changes it adds or changes (``refresh`` with the touched ids);
