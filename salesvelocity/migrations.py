@@ -100,13 +100,12 @@ def _v4_to_v5(store: Store) -> None:
 
 
 def _v5_to_v6(store: Store) -> None:
-    """Derived tables kept by the import (``salesvelocity.derived``): made and filled from what is stored."""
-    from salesvelocity.derived import rebuild
+    """Derived tables kept by the import (``salesvelocity.derived``): made here, filled by ``_v6_to_v7``,
+    which always follows (the table already has its version-7 columns, so filling it twice would be waste)."""
     from salesvelocity.schema import DERIVED
 
     for table in DERIVED.values():
         store.sql(table.ddl())
-    rebuild(store)
 
 
 def _v6_to_v7(store: Store) -> None:

@@ -278,6 +278,8 @@ MAPPED_NUMBER_FIX = (
     "correct the value in the export (currency marks, thousands separators and E-notation are read); "
     'if the decimal mark was misread, set decimal = "," or "." under [options] in the mapping'
 )
+#: The canonical format's fixes that MAPPED_NUMBER_FIX replaces for a mapped column.
+_NUMBER_FIXES = frozenset(FORMAT_HINTS[t] for t in ("decimal", "float", "int"))
 
 
 def _name_source(problem: Problem, sources: dict[str, dict[str, str]]) -> Problem:
@@ -286,8 +288,7 @@ def _name_source(problem: Problem, sources: dict[str, dict[str, str]]) -> Proble
     names = [v for k, v in known.items() if problem.column and k.split(".", 1)[1] == problem.column]
     if not names:
         return problem
-    numbers = {FORMAT_HINTS[t] for t in ("decimal", "float", "int")}
-    fix = MAPPED_NUMBER_FIX if problem.fix in numbers else problem.fix
+    fix = MAPPED_NUMBER_FIX if problem.fix in _NUMBER_FIXES else problem.fix
     return dataclasses.replace(problem, source=names[0], fix=fix)
 
 
