@@ -517,15 +517,21 @@ def test_a_mixed_encoding_file_keeps_its_names(base_db, tmp_path):
     assert names == {"Zoë"}
 
 
-def test_a_line_break_in_a_quoted_value_is_found_across_chunks():
+def test_a_line_break_in_a_quoted_value_is_found():
     """The reader splits a file across threads only when no quoted value holds a line break."""
-    from salesvelocity.ingest.files import _quoted_line_break
+    from salesvelocity.ingest.files import _quote_marks, _quoted_line_break
+
+    def breaks(raw: bytes) -> bool:
+        return _quoted_line_break(_quote_marks(raw))
 
     header = b'"Date entered ""Won""",b\n'  # quotes in the header only (HubSpot): safe to split
-    assert not _quoted_line_break(header + b"1,2\n" * 50, step=7)
-    assert not _quoted_line_break(header + b'"a ""quoted"" word",2\n' * 20, step=5)
-    late = header + b"1,2\n" * 50 + b'"two\nlines",3\n'
-    assert _quoted_line_break(late, step=7) and _quoted_line_break(late)
+    assert not breaks(header + b"1,2\n" * 50)
+    assert not breaks(header + b'"a ""quoted"" word",2\n' * 20)
+    assert not breaks(b'a,b\n"""",""""""\n')  # values that are one quote, two quotes
+    assert not breaks(b'a,b\n1,"x"')  # no line end after the last line
+    assert breaks(header + b"1,2\n" * 50 + b'"two\nlines",3\n')
+    assert breaks(b'a,b\n"ends in a quote ""\nand goes on",3\n')
+    assert breaks(b'a,b\n"x""\n""y",3\n')  # the line break sits between two doubled quotes
 
 
 def test_a_large_file_with_a_late_multi_line_value_keeps_every_row(base_db, tmp_path):
