@@ -60,7 +60,7 @@ from salesvelocity.ingest.conventions import (
     timestamp_sql,
 )
 from salesvelocity.ingest.events import EventSpec, event_sql, outcome_note
-from salesvelocity.ingest.files import ROW_COLUMN
+from salesvelocity.ingest.files import ROW_COLUMN, trimmed_columns
 from salesvelocity.ingest.validate import MERGE, WHOLE, Mode
 from salesvelocity.schema import TABLES
 from salesvelocity.store import Store
@@ -574,6 +574,7 @@ def apply_mapping(
             problems += found
         if problems:
             raise ImportValidationError(problems)
+        trimmed = trimmed_columns(arrow, _read_columns(mapping, headers))
         out: dict[str, list[pa.Table | str]] = {}
         sources: dict[str, dict[str, str]] = {}
         date_columns = typed.get("timestamp", set()) | typed.get("date", set())
@@ -587,9 +588,10 @@ def apply_mapping(
         notes: list[str] = []
         whole = MERGE if mapping.merge else WHOLE
         if mapping.events is not None:
-            value = lambda table, column, col: _value_sql(table, column, col, conv, likely)  # noqa: E731
+            value = lambda table, column, col: _value_sql(table, column, col, conv, likely, trimmed)  # noqa: E731
+            text = lambda column: _text(column, trimmed)  # noqa: E731
             scratch = f"_sv_events_{next(_mapped)}"
-            queries = event_sql(mapping.events, view, label, _text, value, scratch)
+            queries = event_sql(mapping.events, view, label, text, value, scratch)
             try:
                 store.sql(f"CREATE TEMP TABLE {scratch} AS {queries.pop('_events')}")
                 outcomes = store.sql(queries.pop("_outcomes")).fetchall()
@@ -612,7 +614,7 @@ def apply_mapping(
             sources["stage_changes"] = {"deal_id": events.deal_id, "stage": events.activity}
             sources["stage_changes"]["entered_at"] = events.timestamp
         for order, spec in enumerate(mapping.tables):
-            sql = _table_sql(spec, view, label, headers, conv, likely)
+            sql = _table_sql(spec, view, label, headers, conv, likely, trimmed)
             if sql is None:
                 continue
             sources.setdefault(spec.table, {}).update({c: s.column for c, s in spec.columns.items() if s.column})
@@ -659,6 +661,23 @@ def apply_mapping(
             store.raw.unregister(view)
         else:
             keep.append(view)
+
+
+def _read_columns(mapping: Mapping, headers: list[str]) -> set[str]:
+    """Every source column the mapping reads (values, flags, fallbacks, skip rules, stage columns, events)."""
+    found: set[str] = set()
+    events = mapping.events
+    if events is not None:
+        found |= {c for c in (events.deal_id, events.activity, events.timestamp, events.resource) if c}
+        found |= {c for col in events.deal.values() for c in col.sources()}
+        found |= {events.skip[0]} if events.skip else set()
+    for spec in mapping.tables:
+        found |= {c for col in spec.columns.values() for c in col.sources()}
+        found |= {spec.skip[0]} if spec.skip else set()
+        if spec.unpivot:
+            found |= {h for h, _m in matching_headers(spec, headers)}
+    lower = {h.lower(): h for h in headers}
+    return {lower.get(c.lower(), c) for c in found}
 
 
 def _placeholders(spec: TableSpec) -> set[str]:
@@ -735,12 +754,18 @@ UNPIVOT_NAME, UNPIVOT_VALUE = "_sv_header", "_sv_value"
 
 
 def _table_sql(
-    spec: TableSpec, view: str, label: str, headers: list[str], conv: Conventions, likely: dict | None = None
+    spec: TableSpec,
+    view: str,
+    label: str,
+    headers: list[str],
+    conv: Conventions,
+    likely: dict | None = None,
+    trimmed: frozenset[str] = frozenset(),
 ) -> str | None:
     table = TABLES[spec.table]
     source = view
     stage_expr = None
-    clean: frozenset[str] = frozenset()  # columns of ``source`` that are trimmed text already
+    clean = trimmed  # columns of ``source`` that are trimmed text already (``files.trimmed_columns``)
     if spec.unpivot:
         stage_headers = [(h, m.group("stage").strip()) for h, m in matching_headers(spec, headers)]
         if not stage_headers:
@@ -751,9 +776,9 @@ def _table_sql(
         used = {c.lower() for col in spec.columns.values() for c in col.sources()}
         used |= {spec.skip[0].lower()} if spec.skip else set()
         kept = [h for h in headers if h != ROW_COLUMN and h.lower() in used]
-        riding = "".join(f", {_text(h)} AS {q(h)}" for h in kept)
+        riding = "".join(f", {_text(h, trimmed)} AS {q(h)}" for h in kept)
         names = ", ".join(lit(s) for _h, s in stage_headers)
-        cells = ", ".join(_text(h) for h, _s in stage_headers)
+        cells = ", ".join(_text(h, trimmed) for h, _s in stage_headers)
         source = (
             f"(SELECT * FROM (SELECT {ROW_COLUMN}{riding}, unnest([{names}]) AS {UNPIVOT_NAME}, "
             f"unnest([{cells}]) AS {UNPIVOT_VALUE} FROM {view}) WHERE {UNPIVOT_VALUE} IS NOT NULL)"

@@ -18,7 +18,7 @@ import pyarrow as pa
 from salesvelocity.errors import ImportValidationError, Problem
 from salesvelocity.ingest.conventions import lit as _lit
 from salesvelocity.ingest.conventions import q as _q
-from salesvelocity.ingest.files import ROW_COLUMN
+from salesvelocity.ingest.files import ROW_COLUMN, trimmed_columns
 from salesvelocity.schema import (
     EARLIEST_YEAR,
     FORMAT_HINTS,
@@ -241,10 +241,13 @@ def stage_and_validate(
                 total += len(header_problems)
                 view = f"_sv_raw_{run}_{table}_{i}"
                 store.raw.register(view, arrow)
+                trimmed = trimmed_columns(arrow, mapping.values())
                 cols = ", ".join(
-                    f"NULLIF(trim(CAST({_q(mapping[c])} AS VARCHAR)), '') AS {_q(c)}"
-                    if c in mapping
-                    else f"NULL::VARCHAR AS {_q(c)}"
+                    f"NULL::VARCHAR AS {_q(c)}"
+                    if c not in mapping
+                    else f"{_q(mapping[c])} AS {_q(c)}"
+                    if mapping[c] in trimmed
+                    else f"NULLIF(trim(CAST({_q(mapping[c])} AS VARCHAR)), '') AS {_q(c)}"
                     for c in spec.column_names
                 )
                 source = FILE_COLUMN if FILE_COLUMN in arrow.column_names else _lit(file)

@@ -534,6 +534,35 @@ def test_a_line_break_in_a_quoted_value_is_found():
     assert breaks(b'a,b\n"x""\n""y",3\n')  # the line break sits between two doubled quotes
 
 
+def test_padded_cells_are_trimmed_whichever_way_a_column_is_read(base_db, tmp_path):
+    """Columns with no padded or empty value skip the engine's trim; the others (spaces, Unicode spaces,
+    blank cells) are cleaned as always — the stored rows are the same either way."""
+    from salesvelocity.ingest.files import read_csv, trimmed_columns
+
+    header = [*DEAL_HEADER, "segment", "product"]
+    rows = [
+        ["d1", "A1", "2026-01-10T00:00:00Z", "won", "Won", "1000", "2026-01-20T00:00:00Z", "SMB", "Core"],
+        ["d2", " B1 ", "2026-01-11T00:00:00Z", "open", "Proposal\u00a0", "20", "", "   ", "Core"],
+        ["d3", "A1", "2026-01-12T00:00:00Z", "open", "\u3000Proposal", "30", "", "Mid", "Core"],
+    ]
+    db = tmp_path / "case.duckdb"
+    shutil.copy(base_db, db)
+    path = tmp_path / "deals.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    clean = trimmed_columns(read_csv(path), header)
+    assert clean == {"deal_id", "created_at", "status", "amount", "closed_at", "product"}
+    with sv.connect(db) as store:
+        import_paths(store, [path])
+        stored = store.sql(
+            "SELECT deal_id, owner_id, stage, segment, product FROM deals WHERE deal_id <> 'd0' ORDER BY 1"
+        ).fetchall()
+    assert stored == [
+        ("d1", "A1", "Won", "SMB", "Core"),
+        ("d2", "B1", "Proposal", None, "Core"),
+        ("d3", "A1", "Proposal", "Mid", "Core"),
+    ]
+
+
 def test_a_large_file_with_a_late_multi_line_value_keeps_every_row(base_db, tmp_path):
     db = tmp_path / "case.duckdb"
     shutil.copy(base_db, db)

@@ -58,6 +58,26 @@ def test_hubspot_deals_export(store):
     assert all(c.new == c.updated == 0 for c in again.tables.values())
 
 
+def test_hubspot_export_with_padded_cells_reads_the_same(store, tmp_path):
+    """Cells padded with spaces (a hand-edited export): an empty-looking "Date entered" cell is no stage
+    change, a padded one is read, and columns without padding (read as they are) give the same rows."""
+    rows = list(csv.reader((FIXTURES / "hubspot_deals.csv").read_text(encoding="utf-8-sig").splitlines()))
+    header = rows[0]
+    owner = header.index("Deal owner")
+    stages = [i for i, h in enumerate(header) if h.startswith("Date entered")]
+    for row in rows[1:]:
+        row[owner] = f" {row[owner]}\u00a0"
+        for i in stages:
+            row[i] = f"  {row[i]} " if row[i] else "   "
+    path = tmp_path / "hubspot-crm-exports-all-deals.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out, lineterminator="\n").writerows(rows)
+    import_paths(store, [path])
+    check_formula(velocity(store), 17000.0)
+    assert store.count("stage_changes") == 31
+    assert sorted(r[0] for r in store.sql("SELECT person_id FROM people").fetchall()) == ["Anna Schmidt", "Ben Okafor"]
+
+
 def test_hubspot_export_saved_by_excel_as_utf16_tab_text(store, tmp_path):
     text = (FIXTURES / "hubspot_deals.csv").read_text(encoding="utf-8-sig")
     import csv
