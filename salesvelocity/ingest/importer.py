@@ -17,7 +17,7 @@ from salesvelocity.derived import refresh
 from salesvelocity.errors import ImportValidationError, Problem
 from salesvelocity.ingest.canonical import TableCounts, classify, touched_deals, upsert
 from salesvelocity.ingest.events import standard_event_log
-from salesvelocity.ingest.files import READERS, file_delimiter, read_table_file
+from salesvelocity.ingest.files import READERS, ROW_COLUMN, file_delimiter, read_table_file
 from salesvelocity.ingest.mapping import Mapping, apply_mapping, drop_mapped
 from salesvelocity.ingest.validate import MERGE, ON_DUPLICATE, WHOLE, Mode, stage_and_validate
 from salesvelocity.ingest.vendors import EXPECTED, missing_columns, recognise
@@ -218,6 +218,7 @@ def import_paths(
     planned = plan(paths, source, mapping, say)
     raw: dict[str, list[tuple[str, pa.Table | str, Mode]]] = {}
     sources: dict[str, dict[str, str]] = {}
+    texts: dict[str, pa.Table] = {}  # mapped files whose problems show a value as the file wrote it
     result = ImportResult({}, dry_run=dry_run, quarantine=quarantine)
     registered: list[str] = []  # mapped sources, registered until they are validated
     for path, how, arrow, file_mapping in planned:
@@ -232,6 +233,8 @@ def import_paths(
             store, file_mapping, str(path), arrow, file_delimiter(arrow), keep=registered
         )
         result.notes += notes
+        if file_mapping.events is None:  # an event log's deal values gather many rows: no one cell to show
+            texts[str(path)] = arrow
         for table, parts in tables.items():
             raw.setdefault(table, []).extend((str(path), part, mode) for part, mode in parts)
             sources.setdefault(str(path), {}).update({f"{table}.{k}": v for k, v in cols.get(table, {}).items()})
@@ -239,7 +242,8 @@ def import_paths(
     try:
         staged = stage_and_validate(store, raw, quarantine=quarantine is not None, on_duplicate=on_duplicate)
     except ImportValidationError as exc:
-        raise ImportValidationError([_name_source(p, sources) for p in exc.problems], exc.total, exc.counts) from None
+        named = [_name_source(p, sources, texts) for p in exc.problems]
+        raise ImportValidationError(named, exc.total, exc.counts) from None
     finally:
         for parts in raw.values():
             for _file, data, _mode in parts:
@@ -254,7 +258,7 @@ def import_paths(
                 result.tables[table].files = sorted({f for f, *_ in raw[table]})
         result.notes += staged.notes
         if quarantine is not None:
-            result.rejected = [_name_source(p, sources) for p in staged.rejected]
+            result.rejected = [_name_source(p, sources, texts) for p in staged.rejected]
             write_quarantine(quarantine, staged.rejected_rows, force=force, protected=keep)
         if not dry_run:
             say("writing")
@@ -282,14 +286,38 @@ MAPPED_NUMBER_FIX = (
 _NUMBER_FIXES = frozenset(FORMAT_HINTS[t] for t in ("decimal", "float", "int"))
 
 
-def _name_source(problem: Problem, sources: dict[str, dict[str, str]]) -> Problem:
-    """Say which source column a canonical column came from, for mapped files (and how such a value is fixed)."""
+def _name_source(problem: Problem, sources: dict[str, dict[str, str]], texts: dict[str, pa.Table]) -> Problem:
+    """Say which source column a canonical column came from, for mapped files (and how such a value is
+    fixed), and show the value as the file wrote it (``1.234,56 €``, not the mapped ``1234.56``), so that a
+    search of the file finds it. A cell left empty (the value came from a fallback column) keeps the
+    mapped value."""
     known = sources.get(problem.file, {})
     names = [v for k, v in known.items() if problem.column and k.split(".", 1)[1] == problem.column]
     if not names:
         return problem
     fix = MAPPED_NUMBER_FIX if problem.fix in _NUMBER_FIXES else problem.fix
-    return dataclasses.replace(problem, source=names[0], fix=fix)
+    value = problem.value
+    arrow = texts.get(problem.file)
+    if value is not None and arrow is not None and problem.row is not None:
+        value = _cell(arrow, names[0], problem.row) or value
+    return dataclasses.replace(problem, source=names[0], fix=fix, value=value)
+
+
+def _cell(arrow: pa.Table, column: str, row: int) -> str | None:
+    """The text of ``column`` in the file's ``row`` (numbered as problems number it), or None if empty."""
+    import pyarrow.compute as pc
+
+    if column not in arrow.column_names or ROW_COLUMN not in arrow.column_names:
+        return None
+    rows = arrow.column(ROW_COLUMN)
+    at = row - rows[0].as_py()  # rows count up one by one from the first, as read
+    if not (0 <= at < len(rows) and rows[at].as_py() == row):
+        at = pc.index(rows, row).as_py()
+        if at < 0:
+            return None
+    found = arrow.column(column)[at].as_py()
+    text = None if found is None else str(found)
+    return text if text and text.strip() else None
 
 
 def write_quarantine(

@@ -189,6 +189,19 @@ def test_quarantine_writes_bad_rows_with_a_reason_and_imports_the_rest(store, tm
     assert len({(p.file, p.row) for p in result.rejected}) == 3
 
 
+def test_a_rejected_value_is_shown_as_the_file_wrote_it(store, tmp_path, mapping):
+    """A problem quotes the export's own text (what a search of the file finds), not the mapped value."""
+    rows = ROWS + [["A-5", "Ann", "Nord", "10-02-2024", "Gewonnen", "-1.234,56 €", "11-02-2024"]]
+    path = write(tmp_path / "q.csv", rows)
+    with pytest.raises(ImportValidationError) as err:
+        import_paths(store, [path], mapping=mapping)
+    (problem,) = err.value.problems
+    assert (problem.row, problem.column, problem.source) == (5, "amount", "Deal Value")
+    assert problem.value == "-1.234,56 €" and "'-1.234,56 €'" in str(err.value)
+    result = import_paths(store, [path], mapping=mapping, quarantine=tmp_path / "rejected.csv")
+    assert [(p.row, p.value) for p in result.rejected] == [(5, "-1.234,56 €")]
+
+
 def test_excel_workbook(store, tmp_path, mapping):
     from datetime import datetime
 
