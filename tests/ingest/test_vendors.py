@@ -78,6 +78,29 @@ def test_hubspot_export_with_padded_cells_reads_the_same(store, tmp_path):
     assert sorted(r[0] for r in store.sql("SELECT person_id FROM people").fetchall()) == ["Anna Schmidt", "Ben Okafor"]
 
 
+def test_hubspot_rows_and_stage_columns_that_repeat(store, tmp_path):
+    """Stage columns give one change per deal and stage only when no deal repeats and no stage name does:
+    otherwise the changes are checked for duplicates like any others, and identical copies collapse."""
+    rows = list(csv.reader((FIXTURES / "hubspot_deals.csv").read_text(encoding="utf-8-sig").splitlines()))
+    path = tmp_path / "hubspot-crm-exports-all-deals.csv"
+
+    def write(table) -> Path:
+        with path.open("w", newline="", encoding="utf-8") as out:
+            csv.writer(out, lineterminator="\n").writerows(table)
+        return path
+
+    result = import_paths(store, [write([*rows, rows[1]])])  # a row exported twice
+    assert store.count("stage_changes") == 31 and store.count("deals") == 10
+    assert any("identical" in note for note in result.notes)
+    # The same stage under a second pipeline's column, with the same dates: each copy is one change.
+    header = rows[0]
+    demo = header.index('Date entered "Demo Booked (Sales Pipeline)"')
+    twice = [[*r, r[demo]] for r in rows]
+    twice[0][-1] = 'Date entered "Demo Booked (Partner Pipeline)"'
+    result = import_paths(store, [write(twice)])
+    assert store.count("stage_changes") == 31 and any("identical" in note for note in result.notes)
+
+
 def test_hubspot_export_saved_by_excel_as_utf16_tab_text(store, tmp_path):
     text = (FIXTURES / "hubspot_deals.csv").read_text(encoding="utf-8-sig")
     import csv
