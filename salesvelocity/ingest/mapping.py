@@ -196,6 +196,10 @@ class TableSpec:
     unpivot: Unpivot | None = None
     skip: tuple[str, list[str]] | None = None
 
+    def sources(self) -> set[str]:
+        """Every source column the spec's values and skip rule read (stage columns aside)."""
+        return {c for col in self.columns.values() for c in col.sources()} | ({self.skip[0]} if self.skip else set())
+
 
 @dataclass
 class Mapping:
@@ -697,8 +701,7 @@ def _read_columns(mapping: Mapping, headers: list[str]) -> set[str]:
         found |= {c for col in events.deal.values() for c in col.sources()}
         found |= {events.skip[0]} if events.skip else set()
     for spec in mapping.tables:
-        found |= {c for col in spec.columns.values() for c in col.sources()}
-        found |= {spec.skip[0]} if spec.skip else set()
+        found |= spec.sources()
         if spec.unpivot:
             found |= {h for h, _m in matching_headers(spec, headers)}
     lower = {h.lower(): h for h in headers}
@@ -798,8 +801,7 @@ def _table_sql(
         # One scan of the file: each row's stage cells become a list beside the list of their stages, and the
         # two lists unnest together into (stage, value) rows; the other columns ride along. Cells are
         # trimmed once per file row (not once per stage), and empty ones dropped before anything else.
-        used = {c.lower() for col in spec.columns.values() for c in col.sources()}
-        used |= {spec.skip[0].lower()} if spec.skip else set()
+        used = {c.lower() for c in spec.sources()}
         kept = [h for h in headers if h != ROW_COLUMN and h.lower() in used]
         riding = "".join(f", {_text(h, trimmed)} AS {q(h)}" for h in kept)
         names = ", ".join(lit(s) for _h, s in stage_headers)
