@@ -85,6 +85,11 @@ def figures(report) -> dict:
     }
 
 
+def figures_keys(run: dict) -> list[str]:
+    """The figures of an engine run (not its times)."""
+    return [k for k in run if k not in ("seconds", "all_seconds", "peak_mb", "window")]
+
+
 def over_time_figures(report) -> dict:
     """The over-time and team-health figures that report_sql.py computes by hand, keyed as it keys them."""
     over, health = report.over_time, report.health
@@ -279,7 +284,7 @@ def main() -> None:
             frames = {n: con.raw.sql(f'SELECT * FROM "{n}"').df() for n in names}
             counts = {n: len(f) for n, f in frames.items()}
     start, end = (datetime.fromisoformat(x) for x in engine["window"])
-    hand_problems = [m for key in hand for m in same(engine[key], hand[key], key)]
+    hand_problems = [m for key in figures_keys(engine) for m in same(engine[key], hand[key], key)]
     print(f"data: {counts['deals']:,} deals, {counts['stage_changes']:,} stage changes, {counts['leads']:,} leads")
     print(f"window: {start:%Y-%m-%d} – {end:%Y-%m-%d}")
     print(
