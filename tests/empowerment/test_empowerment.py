@@ -12,7 +12,7 @@ Impeded days on d_open: internal 2 (o1), external 22 (o2 still open).
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -49,6 +49,18 @@ def test_coverage_and_spread(team):
     assert (alpha["members"], alpha["recognised_30d"], alpha["recognitions_90d"]) == (3, 1, 3)
     assert alpha["coverage"] == pytest.approx(1 / 3) and alpha["spread_top_fifth"] == pytest.approx(2 / 3)
     assert rows["T2"]["coverage"] == 1.0
+
+
+def test_coverage_counts_the_last_30_days_only(team):
+    """The window is (as of − 30 days, as of]: thanks given exactly 30 days before do not count, a minute
+    later they do; the 90-day count keeps both."""
+    recognise(team, "M1", "A2", "Thanks for the Lisbon visit", at=AS_OF - timedelta(days=30))
+    before = {r["team_id"]: r for r in team.execute(recognition_coverage(team, AS_OF)).to_pylist()}["T1"]
+    assert (before["recognised_30d"], before["recognitions_90d"]) == (1, 4)  # A1 only, as in the fixture
+    recognise(team, "M1", "A3", "Thanks for the Porto demo", at=AS_OF - timedelta(days=30) + timedelta(minutes=1))
+    after = {r["team_id"]: r for r in team.execute(recognition_coverage(team, AS_OF)).to_pylist()}["T1"]
+    assert (after["recognised_30d"], after["recognitions_90d"]) == (2, 5)
+    assert after["coverage"] == pytest.approx(2 / 3)
 
 
 def test_unrecognised_wins(team):
