@@ -20,6 +20,19 @@ import pyarrow.parquet as pq
 from salesvelocity.errors import ImportValidationError, Problem
 
 ROW_COLUMN = "_row"
+
+
+def row_numbers(first: int, count: int) -> pa.Array:
+    """``first``, ``first + 1``, … (``count`` of them) as an int64 array — the ``_row`` a problem names.
+
+    From numpy's arange: ``pa.array(range(...))`` converts one Python int at a time (0.73 s for the 3.9M
+    rows of the demo's stage changes, against 0.01 s).
+    """
+    import numpy as np
+
+    return pa.array(np.arange(first, first + count, dtype=np.int64))
+
+
 DELIMITER_KEY = "salesvelocity.delimiter"
 DELIMITERS = [",", ";", "\t", "|"]
 
@@ -336,7 +349,7 @@ def _parse_csv(path: Path, raw: bytes, delimiter: str | None) -> pa.Table:
         ) from exc
     if table.num_rows == 0:
         raise _fail(path, "the file has a header but no data rows", "export the table again with its rows")
-    rows = pa.array(range(2 + skip, table.num_rows + 2 + skip), type=pa.int64())
+    rows = row_numbers(2 + skip, table.num_rows)
     # The separator travels with the table: conventions use it as evidence, without reading the file again.
     return table.append_column(ROW_COLUMN, rows).replace_schema_metadata({DELIMITER_KEY: delimiter})
 
@@ -389,7 +402,7 @@ def read_parquet(path: Path) -> pa.Table:
         ) from exc
     if table.num_rows == 0:
         raise _fail(path, "the file has no rows", "export the table again with its rows")
-    rows = pa.array(range(1, table.num_rows + 1), type=pa.int64())
+    rows = row_numbers(1, table.num_rows)
     return table.append_column(ROW_COLUMN, rows)
 
 
@@ -566,7 +579,7 @@ def read_json(path: Path) -> pa.Table:
         columns["mentions"].append(",".join(mentions) or None)
         columns["reactions"].append(str(sum(int(r.get("count", 0)) for r in m.get("reactions", []))))
     table = pa.table({k: pa.array(v, pa.string()) for k, v in columns.items()})
-    return table.append_column(ROW_COLUMN, pa.array(range(1, len(rows) + 1), pa.int64()))
+    return table.append_column(ROW_COLUMN, row_numbers(1, len(rows)))
 
 
 #: XES attribute elements that hold one value; ``list`` and ``container`` hold nested ones (left out).
@@ -640,7 +653,7 @@ def read_xes(path: Path) -> pa.Table:
     if not rows:
         raise _fail(path, "the XES file holds no events", "export the log with its traces and events")
     table = pa.table({k: pa.array(v, pa.string()) for k, v in columns.items()})
-    return table.append_column(ROW_COLUMN, pa.array(range(1, rows + 1), pa.int64()))
+    return table.append_column(ROW_COLUMN, row_numbers(1, rows))
 
 
 READERS = {

@@ -60,7 +60,7 @@ from salesvelocity.ingest.conventions import (
     timestamp_sql,
 )
 from salesvelocity.ingest.events import EventSpec, event_sql, outcome_note
-from salesvelocity.ingest.files import ROW_COLUMN, trimmed_columns
+from salesvelocity.ingest.files import ROW_COLUMN, row_numbers, trimmed_columns
 from salesvelocity.ingest.validate import MERGE, WHOLE, Mode
 from salesvelocity.schema import TABLES
 from salesvelocity.store import Store
@@ -853,7 +853,7 @@ def _literal_rows(table: str, rows: list[dict[str, object]], label: str) -> pa.T
     columns = TABLES[table].column_names
     data = {c: pa.array([None if r.get(c) is None else str(r.get(c)) for r in rows], pa.string()) for c in columns}
     data["_file"] = pa.array([f"{label} [[rows.{table}]]"] * len(rows), pa.string())
-    data["_row"] = pa.array(range(1, len(rows) + 1), pa.int64())
+    data["_row"] = row_numbers(1, len(rows))
     return pa.table(data)
 
 
