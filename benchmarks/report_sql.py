@@ -242,13 +242,10 @@ def _number(x):
 
 def sql_report(con, start: str, end: str) -> dict:
     """The figures, keyed as report.py's pandas reference keys them. ``start``/``end``: ISO timestamps."""
-    window = {"start": start, "end": end}
+    window = {"start": datetime.fromisoformat(start), "end": datetime.fromisoformat(end)}
 
     def rows(sql: str) -> list[tuple]:
-        names = [n for n in window if f"${n}" in sql]
-        for n in names:  # DuckDB binds named parameters only when every one is used
-            sql = sql.replace(f"${n}", f"${n}::TIMESTAMP")
-        return con.execute(sql, {n: window[n] for n in names}).fetchall()
+        return _run(con, sql, **{n: v for n, v in window.items() if f"${n}" in sql})
 
     out: dict = {}
     velocity = rows(_VELOCITY)
@@ -268,12 +265,13 @@ def sql_report(con, start: str, end: str) -> dict:
     out["stuck"] = dict(rows(_STUCK))
     out["lead_p50"] = {t: _number(v) for t, v in rows(_SPEED_TO_LEAD)}
     out["overdue"] = dict(rows(_OVERDUE))
-    out.update(over_time(con, datetime.fromisoformat(end)))
-    out.update(team_health(con, datetime.fromisoformat(end)))
+    out.update(over_time(con, window["end"]))
+    out.update(team_health(con, window["end"]))
     return out
 
 
 def _run(con, sql: str, **values) -> list[tuple]:
+    """``sql``'s rows with ``$name`` bound to ``values`` (times as TIMESTAMP, days as DATE)."""
     for name in values:  # DuckDB binds named parameters only when every one is used
         if f"${name}" not in sql:
             raise ValueError(f"${name} is not used")

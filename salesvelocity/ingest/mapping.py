@@ -685,7 +685,7 @@ def _one_row_per_key(
         return False
     if "stage" in spec.columns or "deal_id" not in spec.columns:
         return False
-    stages = [m.group("stage").strip() for _h, m in matching_headers(spec, headers)]
+    stages = [stage for _h, stage in stage_headers(spec, headers)]
     if len(set(stages)) != len(stages):
         return False
     deal = _value_sql(spec.table, "deal_id", spec.columns["deal_id"], conv, likely, trimmed)
@@ -795,8 +795,8 @@ def _table_sql(
     stage_expr = None
     clean = trimmed  # columns of ``source`` that are trimmed text already (``files.trimmed_columns``)
     if spec.unpivot:
-        stage_headers = [(h, m.group("stage").strip()) for h, m in matching_headers(spec, headers)]
-        if not stage_headers:
+        stage_columns = stage_headers(spec, headers)
+        if not stage_columns:
             return None
         # One scan of the file: each row's stage cells become a list beside the list of their stages, and the
         # two lists unnest together into (stage, value) rows; the other columns ride along. Cells are
@@ -804,15 +804,15 @@ def _table_sql(
         used = {c.lower() for c in spec.sources()}
         kept = [h for h in headers if h != ROW_COLUMN and h.lower() in used]
         riding = "".join(f", {_text(h, trimmed)} AS {q(h)}" for h in kept)
-        names = ", ".join(lit(s) for _h, s in stage_headers)
-        cells = ", ".join(_text(h, trimmed) for h, _s in stage_headers)
+        names = ", ".join(lit(s) for _h, s in stage_columns)
+        cells = ", ".join(_text(h, trimmed) for h, _s in stage_columns)
         source = (
             f"(SELECT * FROM (SELECT {ROW_COLUMN}{riding}, unnest([{names}]) AS {UNPIVOT_NAME}, "
             f"unnest([{cells}]) AS {UNPIVOT_VALUE} FROM {view}) WHERE {UNPIVOT_VALUE} IS NOT NULL)"
         )
         clean = frozenset([*kept, UNPIVOT_VALUE])
         stage_expr = UNPIVOT_NAME
-        guesses = [g for g in ((likely or {}).get(h) for h, _s in stage_headers) if g]
+        guesses = [g for g in ((likely or {}).get(h) for h, _s in stage_columns) if g]
         likely = {**(likely or {}), UNPIVOT_VALUE: max(sorted(set(guesses)), key=guesses.count) if guesses else None}
     status_spec = spec.columns.get("status")
     status_sql = _value_sql(spec.table, "status", status_spec, conv, likely, clean) if status_spec else None
@@ -875,6 +875,11 @@ def header_pattern(where: str, text: str):
         return regex.compile(text)
     except regex.error as exc:
         raise ConfigError(f"{where}: the headers pattern is not a regular expression: {exc}") from exc
+
+
+def stage_headers(spec: TableSpec, headers: list[str]) -> list[tuple[str, str]]:
+    """(header, stage name) for each stage column of an unpivot spec, in the file's order."""
+    return [(h, m.group("stage").strip()) for h, m in matching_headers(spec, headers)]
 
 
 def matching_headers(spec: TableSpec, headers: list[str]) -> list[tuple[str, object]]:
